@@ -1,0 +1,54 @@
+"""nbgrader configuration of the course.
+
+nbgrader reads ``nbgrader_config.py`` from the folder it runs in; that file is a
+two-line shim that loads this one. The course root is the repository root: put
+submissions in ``submitted/<student>/<assignment>/`` and run
+``nbgrader autograde <assignment>`` here.
+
+Autograding never runs a learner's notebook in nbgrader's own kernel. The
+``SandboxGrade`` preprocessor runs the learner's code in a sandbox and scores it
+with the hidden tests in ``autograder/`` (see ``rnncourse/grading``).
+"""
+
+c = get_config()  # noqa: F821  (injected by traitlets when nbgrader loads the file)
+
+c.CourseDirectory.course_id = "rnn-course"
+c.CourseDirectory.root = "."
+c.CourseDirectory.source_directory = "source"
+c.CourseDirectory.release_directory = "release"
+c.CourseDirectory.submitted_directory = "submitted"
+c.CourseDirectory.autograded_directory = "autograded"
+c.CourseDirectory.feedback_directory = "feedback"
+c.CourseDirectory.db_url = "sqlite:///gradebook.db"
+# Only the notebooks travel; data and helpers come with the course package.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.pt"]
+
+# The release holds no solutions and no hidden tests (hidden tests live in autograder/).
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+c.LockCells.lock_grade_cells = True
+c.LockCells.lock_readonly_cells = True
+
+# A learner who deletes a test cell gets it back (scored by the hidden tests anyway).
+c.OverwriteCells.add_missing_cells = True
+
+# Scoring: the learner's code runs sandboxed; the hidden tests score it in a trusted process.
+c.Autograde.autograde_preprocessors = [
+    "rnncourse.grading.nbgrader_plugin.SandboxGrade",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+c.SandboxGrade.autograder_dir = "autograder"
+c.SandboxGrade.timeout = 900  # seconds for one submission, all hidden tests together
+# A PyTorch or NumPy warning on stderr must never zero a correct answer.
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = r"(Warning|warnings\.warn)"
+c.LimitOutput.max_lines = 200
+c.LimitOutput.max_traceback = 50
+
+# Kernel used when notebooks are executed by nbgrader (validate) or by the course tools.
+c.Execute.timeout = 300
+c.Execute.interrupt_on_timeout = True

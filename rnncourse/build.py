@@ -1,0 +1,138 @@
+"""Maintainers' build: solutions/ -> source/ -> release/.
+
+    python -m rnncourse.build release     # sync solution cells, regenerate release/
+    python -m rnncourse.build check       # exit 1 if source/ or release/ is stale
+
+One source of truth each:
+- the reference code is ``solutions/<module>.py``; every solution cell of a source
+  notebook whose ``grade_id`` names a function or class there holds that definition,
+  copied verbatim (``sync``);
+- the learner's notebook ``release/<assignment>/<assignment>.ipynb`` is what
+  ``nbgrader generate_assignment`` makes of the source notebook.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from rnncourse import course
+
+
+def definitions(module_path: Path) -> dict[str, str]:
+    """Top-level functions and classes of a reference module, by name, as source text."""
+    text = module_path.read_text()
+    lines = text.splitlines(keepends=True)
+    body = ast.parse(text).body
+    out = {}
+    for i, node in enumerate(body):
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            start = min([node.lineno] + [d.lineno for d in node.decorator_list]) - 1
+            # a definition runs to the next top-level statement: indented comments such as
+            # "### END SOLUTION" after its last line belong to it
+            stop = body[i + 1].lineno - 1 if i + 1 < len(body) else len(lines)
+            end = node.end_lineno
+            while end < stop and (lines[end].startswith((" ", "\t")) or not lines[end].strip()):
+                end += 1
+            out[node.name] = "".join(lines[start:end]).rstrip()
+    return out
+
+
+def _solution_cells(nb: dict):
+    for cell in nb["cells"]:
+        nbg = cell.get("metadata", {}).get("nbgrader", {})
+        if cell["cell_type"] == "code" and nbg.get("solution"):
+            yield cell, nbg.get("grade_id", "")
+
+
+def sync(assignment: str, root: Path = course.ROOT, write: bool = True) -> list[str]:
+    """Copy reference definitions into the source notebook; returns the cells that changed."""
+    ref = root / "solutions" / f"{course.ASSIGNMENTS[assignment]}.py"
+    path = course.notebook("source", assignment, root)
+    if not ref.exists():
+        return []
+    defs = definitions(ref)
+    nb = json.loads(path.read_text())
+    changed = []
+    for cell, grade_id in _solution_cells(nb):
+        if grade_id not in defs:
+            continue
+        src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        if src != defs[grade_id]:
+            cell["source"] = defs[grade_id]
+            changed.append(grade_id)
+    if changed and write:
+        path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
+    return changed
+
+
+def _nbgrader_env() -> dict:
+    # nbgrader runs `alembic` from PATH when it creates a gradebook
+    bindir = str(Path(sys.executable).parent)
+    return {**os.environ, "PATH": bindir + os.pathsep + os.environ.get("PATH", "")}
+
+
+def generate(assignment: str, out_root: Path, root: Path = course.ROOT) -> Path:
+    """Run ``nbgrader generate_assignment`` on a scratch course; returns the release notebook."""
+    with tempfile.TemporaryDirectory(prefix="rnncourse-build-") as tmp:
+        scratch = Path(tmp)
+        shutil.copytree(root / "source" / assignment, scratch / "source" / assignment)
+        shutil.copy(root / "course_config.py", scratch / "course_config.py")
+        shutil.copy(root / "nbgrader_config.py", scratch / "nbgrader_config.py")
+        cmd = [str(Path(sys.executable).parent / "nbgrader"), "generate_assignment", assignment,
+               "--force", "--log-level=WARN"]
+        proc = subprocess.run(cmd, cwd=scratch, env=_nbgrader_env(), capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError(f"nbgrader generate_assignment {assignment} failed:\n{proc.stderr[-3000:]}")
+        made = course.notebook("release", assignment, scratch)
+        target = course.notebook("release", assignment, out_root)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(made, target)  # byte for byte what nbgrader writes
+        return target
+
+
+def release(root: Path = course.ROOT) -> None:
+    for assignment in course.built(root):
+        changed = sync(assignment, root)
+        if changed:
+            print(f"{assignment}: solution cells updated from solutions/: {', '.join(changed)}")
+        generate(assignment, root, root)
+        print(f"{assignment}: release/{assignment}/{assignment}.ipynb generated")
+
+
+def stale(root: Path = course.ROOT) -> list[str]:
+    """What is out of date: solution cells that differ from solutions/, release notebooks
+    that differ from what the source generates."""
+    problems = []
+    for assignment in course.built(root):
+        for grade_id in sync(assignment, root, write=False):
+            problems.append(f"source/{assignment}: solution cell '{grade_id}' differs from solutions/")
+        with tempfile.TemporaryDirectory() as tmp:
+            fresh = generate(assignment, Path(tmp), root).read_text()
+        committed = course.notebook("release", assignment, root)
+        if not committed.exists() or committed.read_text() != fresh:
+            problems.append(f"release/{assignment} is stale: run `make release`")
+    return problems
+
+
+def main(argv: list[str]) -> int:
+    command = argv[1] if len(argv) > 1 else "release"
+    if command == "release":
+        release()
+        return 0
+    if command == "check":
+        problems = stale()
+        print("\n".join(problems) or "source/ and release/ are up to date")
+        return 1 if problems else 0
+    print(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

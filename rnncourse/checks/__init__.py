@@ -1,0 +1,95 @@
+"""Visible checks: what a learner runs under each graded function.
+
+Each assignment has a module here whose ``CHECKS`` maps a graded function's name to
+a check. A check calls the learner's function on small, worked examples and raises
+``CheckFailed`` with a message that names the part that is wrong and hints at why.
+The hidden tests in ``autograder/`` check the same contract on other data.
+
+    check_encode(encode)           # in the notebook, under the function
+    selfcheck("04_sequence_batching", globals())   # every check, one line each
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+
+from rnncourse.course import ASSIGNMENTS
+
+
+class CheckFailed(AssertionError):
+    """A visible check failed; the message says what is wrong."""
+
+
+def check(condition, message: str, *args) -> None:
+    if not condition:
+        raise CheckFailed(message.format(*args) if args else message)
+
+
+def passed(name: str, detail: str = "") -> None:
+    print(f"✓ {name}: all visible checks passed{(' (' + detail + ')') if detail else ''}")
+
+
+def rel_error(x, y) -> float:
+    """max |x - y| / max(1e-8, |x| + |y|): about 1e-7 or less means equal in float32."""
+    x = np.asarray(_numpy(x), dtype=np.float64)
+    y = np.asarray(_numpy(y), dtype=np.float64)
+    if x.shape != y.shape or x.size == 0:
+        return float("inf") if x.shape != y.shape else 0.0
+    return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))))
+
+
+def _numpy(x):
+    if hasattr(x, "detach"):
+        return x.detach().cpu().numpy()
+    return x
+
+
+def checks_for(assignment: str) -> dict:
+    module = importlib.import_module(f"rnncourse.checks.{ASSIGNMENTS[assignment]}")
+    return module.CHECKS
+
+
+def run_checks(assignment: str, namespace: dict) -> list[tuple[str, str, str]]:
+    """(function, status, message) for every graded function; status: passed, failed, todo, missing."""
+    rows = []
+    for name, check_fn in checks_for(assignment).items():
+        fn = namespace.get(name)
+        if fn is None:
+            rows.append((name, "missing", f"`{name}` is not defined: run its cell first"))
+            continue
+        try:
+            import contextlib
+            import io
+
+            with contextlib.redirect_stdout(io.StringIO()):
+                check_fn(fn)
+        except NotImplementedError:
+            rows.append((name, "todo", "not implemented yet"))
+        except CheckFailed as exc:
+            rows.append((name, "failed", str(exc)))
+        except Exception as exc:  # the learner's function raised
+            rows.append((name, "failed", f"raised {type(exc).__name__}: {exc}"))
+        else:
+            rows.append((name, "passed", ""))
+    return rows
+
+
+SYMBOLS = {"passed": "✓", "failed": "✗", "todo": "…", "missing": "?"}
+
+
+def format_rows(rows) -> str:
+    width = max((len(r[0]) for r in rows), default=10)
+    lines = []
+    for name, status, message in rows:
+        lines.append(f"{SYMBOLS[status]} {name:<{width}}  {status}{': ' + message if message else ''}")
+    done = sum(r[1] == "passed" for r in rows)
+    lines.append(f"{done} of {len(rows)} functions pass their visible checks. "
+                 "The hidden tests check the same contract on other inputs.")
+    return "\n".join(lines)
+
+
+def selfcheck(assignment: str, namespace: dict) -> None:
+    """Run every visible check of an assignment against the notebook's functions."""
+    print(format_rows(run_checks(assignment, namespace)))

@@ -1,0 +1,28 @@
+"""The course's assignments, in order, and where each one's parts live."""
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# assignment -> module name used for its checks (rnncourse/checks/) and reference (solutions/)
+ASSIGNMENTS = {
+    "01_rnn_vs_lstm": "rnn_vs_lstm",
+    "02_lstm_gates": "lstm_gates",
+    "03_other_architectures": "other_architectures",
+    "04_sequence_batching": "sequence_batching",
+    "05_anna_karnna": "anna_karnna",
+}
+
+
+def notebook(kind: str, assignment: str, root: Path = ROOT) -> Path:
+    """``kind`` is ``source`` or ``release``."""
+    return root / kind / assignment / f"{assignment}.ipynb"
+
+
+def built(root: Path = ROOT) -> list[str]:
+    """The assignments that exist in ``source/`` so far, in course order."""
+    return [a for a in ASSIGNMENTS if notebook("source", a, root).exists()]
+
+
+def guess(path) -> str | None:
+    return next((a for a in ASSIGNMENTS if a in str(path)), None)

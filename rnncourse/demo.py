@@ -1,0 +1,174 @@
+"""``make demo``: a demo class graded end to end with the real nbgrader commands.
+
+For every assignment with a ``demo/<assignment>/`` folder, the demo class is:
+``demo-reference`` (the reference solution), ``demo-blank`` (the release, untouched)
+and one learner per ``demo/<assignment>/<name>.py``: the functions that learner wrote,
+with a ``# fails:`` line naming the hidden tests their mistakes should fail.
+
+The demo copies the class into ``submitted/``, then runs, in the course root,
+``nbgrader generate_assignment``, ``autograde``, ``generate_feedback`` and ``export``,
+and prints the grade table with the score the hidden tests predict for each learner.
+It exits non-zero when a score differs from the prediction or feedback shows hidden tests.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from rnncourse import course, submissions
+
+DEMO = course.ROOT / "demo"
+PREFIX = "demo-"
+
+
+@dataclass
+class DemoLearner:
+    student: str
+    assignment: str
+    code: str | None  # None: the blank release
+    base: str  # "reference" or "blank"
+    fails: set  # hidden tests expected to fail, beyond those of blank functions
+    about: str
+
+
+def demo_class(assignment: str) -> list[DemoLearner]:
+    people = [DemoLearner(f"{PREFIX}reference", assignment, None, "reference", set(), "the reference solution"),
+              DemoLearner(f"{PREFIX}blank", assignment, None, "blank", set(), "the release, untouched")]
+    for path in sorted((DEMO / assignment).glob("*.py")):
+        text = path.read_text()
+        m = re.search(r"^# fails:(.*)$", text, re.M)
+        fails = {t.strip() for t in (m.group(1) if m else "").split(",") if t.strip().startswith("test_")}
+        about = (text.split('"""')[1].strip() if text.startswith('"""') else path.stem)
+        people.append(DemoLearner(PREFIX + path.stem.replace("_", "-"), assignment, text, "blank", fails, about))
+    return people
+
+
+def nbgrader(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    bindir = str(Path(sys.executable).parent)
+    env = {**os.environ, "PATH": bindir + os.pathsep + os.environ.get("PATH", "")}
+    proc = subprocess.run([os.path.join(bindir, "nbgrader"), *args], cwd=course.ROOT, env=env,
+                          capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        sys.exit(f"nbgrader {' '.join(args)} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
+    return proc
+
+
+def write_submission(person: DemoLearner) -> Path:
+    nb = submissions.make(person.assignment, person.code, base=person.base)
+    path = course.ROOT / "submitted" / person.student / person.assignment / f"{person.assignment}.ipynb"
+    shutil.rmtree(path.parent, ignore_errors=True)
+    return submissions.write(nb, path)
+
+
+def grades_from_gradebook(assignment: str) -> dict:
+    """student -> {function: score}, read from nbgrader's gradebook."""
+    from nbgrader.api import Gradebook
+
+    out = {}
+    with Gradebook(f"sqlite:///{course.ROOT / 'gradebook.db'}", course_id="rnn-course") as gb:
+        for sub in gb.assignment_submissions(assignment):
+            if not sub.student_id.startswith(PREFIX):
+                continue
+            scores = {}
+            for nb in sub.notebooks:
+                for grade in nb.grades:
+                    if grade.cell.name.startswith("test_"):
+                        scores[grade.cell.name[5:]] = (grade.score, grade.max_score)
+            out[sub.student_id] = scores
+    return out
+
+
+def predicted(person: DemoLearner, record_tests: dict, points: dict, blank_functions: set) -> float:
+    """The score the hidden tests predict: per function, points times the weight of the tests
+    expected to pass (none for a function left blank)."""
+    total = 0.0
+    for function, tests in record_tests.items():
+        if function in blank_functions:
+            continue
+        weight = sum(w for _, w in tests)
+        ok = sum(w for name, w in tests if name not in person.fails)
+        total += points[function] * ok / weight
+    return round(total, 2)
+
+
+def hidden_test_weights(assignment: str) -> dict:
+    """function -> [(test name, weight)], read from the hidden test module's markers."""
+    import ast
+
+    tree = ast.parse((course.ROOT / "autograder" / f"test_{assignment}.py").read_text())
+    out: dict = {}
+    for node in tree.body:
+        if not isinstance(node, ast.FunctionDef):
+            continue
+        for dec in node.decorator_list:
+            if isinstance(dec, ast.Call) and getattr(dec.func, "id", "") == "graded":
+                weight = next((k.value.value for k in dec.keywords if k.arg == "weight"), 1.0)
+                out.setdefault(dec.args[0].value, []).append((node.name, float(weight)))
+    return out
+
+
+def main() -> int:
+    assignments = [a for a in course.built() if (DEMO / a).is_dir()]
+    people = [p for a in assignments for p in demo_class(a)]
+    for person in people:
+        write_submission(person)
+    problems = []
+    for assignment in assignments:
+        print(f"== {assignment}: generate_assignment, autograde, generate_feedback")
+        nbgrader("generate_assignment", assignment, "--force", "--log-level=WARN")
+        nbgrader("autograde", assignment, "--force", "--log-level=WARN")
+        nbgrader("generate_feedback", assignment, "--force", "--log-level=WARN")
+    nbgrader("export", "--log-level=WARN")
+
+    print(f"\n{'assignment':<22} {'student':<24} {'autograded':>10} {'predicted':>10}   learner")
+    for assignment in assignments:
+        grades = grades_from_gradebook(assignment)
+        weights = hidden_test_weights(assignment)
+        points = {f: mx for f, (_, mx) in next(iter(grades.values())).items()} if grades else {}
+        max_total = sum(points.values())
+        for person in (p for p in people if p.assignment == assignment):
+            scores = grades.get(person.student, {})
+            got = round(sum(s for s, _ in scores.values()), 2)
+            if person.base == "reference":
+                want = max_total
+            elif person.code is None:
+                want = 0.0
+            else:
+                defined = set(submissions.defined_names(person.code))
+                want = predicted(person, weights, points, set(points) - defined)
+            flag = "ok" if abs(got - want) < 0.01 else "MISMATCH"
+            if flag != "ok":
+                problems.append(f"{assignment}/{person.student}: autograded {got}, predicted {want}")
+            print(f"{assignment:<22} {person.student:<24} {got:>6.2f}/{max_total:<3g} {want:>10.2f}   "
+                  f"{flag}  {person.about[:60]}")
+        problems += leaks_in_feedback(assignment)
+    print("\ngrades.csv:", course.ROOT / "grades.csv")
+    print("feedback:  ", course.ROOT / "feedback" / "<student>" / "<assignment>" / "<assignment>.html")
+    if problems:
+        print("\nPROBLEMS:\n" + "\n".join(problems))
+        return 1
+    return 0
+
+
+def leaks_in_feedback(assignment: str) -> list[str]:
+    """Feedback must not show hidden-test source: look for its lines in every feedback page."""
+    hidden = (course.ROOT / "autograder" / f"test_{assignment}.py").read_text()
+    needles = [ln.strip() for ln in hidden.splitlines() if len(ln.strip()) > 30 and "expect(" in ln]
+    problems = []
+    for page in (course.ROOT / "feedback").glob(f"*/{assignment}/*.html"):
+        html = page.read_text()
+        for needle in needles:
+            if needle in html:
+                problems.append(f"{page}: shows hidden-test source: {needle[:60]}")
+                break
+    return problems
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,114 @@
+"""What hidden tests (``autograder/test_*.py``) are written with.
+
+A hidden test is a pytest function marked with the graded function it scores.
+It receives ``learner`` (the learner's notebook, running in the sandbox) and
+compares what comes back with the reference, in this trusted process:
+
+    @graded("encode")
+    def test_encode_returns_int64(learner):
+        "returns an int64 numpy array"
+        out = learner.encode("abc", {"a": 0, "b": 1, "c": 2})
+        expect(isinstance(out, np.ndarray), "encode must return a numpy array, not {}", type(out))
+
+The test's docstring is the line the learner reads in feedback; a failed
+``expect`` gives the message that names the mistake.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rnncourse.grading.plaindata import Described, Iterated, ModuleData
+from rnncourse.grading.session import LearnerError, LearnerSession, Remote
+
+__all__ = ["graded", "expect", "Mistake", "Learner", "LearnerError", "Remote", "rel_error",
+           "array", "Described", "Iterated", "ModuleData", "allclose"]
+
+
+class Mistake(AssertionError):
+    """A check on the learner's answer failed; the message names the mistake."""
+
+
+def graded(function: str, weight: float = 1.0):
+    """Mark a hidden test as scoring ``function`` (``weight`` among that function's tests)."""
+    return pytest.mark.graded(function, weight=weight)
+
+
+def expect(condition, message: str, *args) -> None:
+    if not condition:
+        raise Mistake(message.format(*args) if args else message)
+
+
+def array(value, what: str) -> np.ndarray:
+    """The learner's answer as a numpy array (tensors converted), or a Mistake saying what it was."""
+    try:
+        import torch
+
+        if isinstance(value, torch.Tensor):
+            return value.detach().numpy()
+    except ImportError:
+        pass
+    if isinstance(value, np.ndarray):
+        return value
+    if isinstance(value, (list, tuple)) and not isinstance(value, Iterated):
+        try:
+            return np.asarray(value)
+        except (ValueError, TypeError):
+            pass
+    raise Mistake(f"{what} should be an array, but it is {_kind(value)}.")
+
+
+def _kind(value) -> str:
+    if isinstance(value, Described):
+        return f"a {value.type_name}"
+    if value is None:
+        return "None (is a `return` missing?)"
+    return f"a {type(value).__name__}"
+
+
+def rel_error(x, y) -> float:
+    """CS231n's relative error: max |x - y| / max(1e-8, |x| + |y|)."""
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y)))) if x.size else 0.0
+
+
+def allclose(x, y, atol=1e-5, rtol=1e-4) -> bool:
+    x, y = np.asarray(x), np.asarray(y)
+    return x.shape == y.shape and bool(np.allclose(x, y, atol=atol, rtol=rtol, equal_nan=False))
+
+
+class Learner:
+    """The learner's notebook as seen from a hidden test: ``learner.f(args)`` calls their ``f``."""
+
+    def __init__(self, session: LearnerSession):
+        self.session = session
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+
+        def call(*args, **kwargs):
+            return self.session.call(name, *args, kwargs=kwargs)
+
+        call.__name__ = name
+        return call
+
+    def call(self, name: str, *args, **options):
+        """``session.call`` with options (keep, return_args, materialize, seed, timeout, kwargs)."""
+        return self.session.call(name, *args, **options)
+
+    def new(self, name: str, *args, **kwargs) -> Remote:
+        """Construct the learner's class ``name`` in the sandbox and keep it there."""
+        return self.session.call(name, *args, kwargs=kwargs, keep=True)
+
+    def scenario(self, name: str, **params):
+        return self.session.scenario(name, **params)
+
+    def defines(self, name: str) -> bool:
+        return self.session.defines(name)
+
+    @property
+    def cells(self):
+        """The learner's code cells (index, source), for checks that read the code itself."""
+        return self.session.cells

@@ -1,0 +1,149 @@
+"""Grade one submission: (notebook, course) in, a result record out.
+
+    record = grade_notebook("submitted/ada/04_sequence_batching/04_sequence_batching.ipynb",
+                            "04_sequence_batching")
+
+The learner's code runs in a sandbox (``session``); the hidden tests of
+``autograder/test_<assignment>.py`` run here, in a trusted process, through pytest.
+Points come from the course's own release notebook, never from the submission.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import pytest
+
+from rnncourse import course
+from rnncourse.grading import notebook as nbfile
+from rnncourse.grading.hidden import Learner, Mistake
+from rnncourse.grading.session import LearnerError, LearnerSession
+
+COURSE_ROOT = course.ROOT
+
+
+class GradingPlugin:
+    """pytest plugin: hands tests the ``learner`` fixture and records each graded outcome."""
+
+    def __init__(self, cells, session_options: dict):
+        self.cells, self.session_options = cells, session_options
+        self.session: LearnerSession | None = None
+        self.outcomes: list[dict] = []
+
+    def pytest_configure(self, config):
+        config.addinivalue_line("markers", "graded(function, weight=1): the graded function scored")
+
+    @pytest.fixture(scope="session")
+    def learner(self):
+        if self.session is None:
+            self.session = LearnerSession(self.cells, **self.session_options)
+            self.session.start()
+        return Learner(self.session)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        report = outcome.get_result()
+        marker = item.get_closest_marker("graded")
+        if marker is None or report.when == "teardown":
+            return
+        if report.when == "setup" and report.passed:
+            return
+        function = marker.args[0]
+        doc = (item.function.__doc__ or item.name).strip().splitlines()[0]
+        entry = {"test": item.name, "function": function, "weight": float(marker.kwargs.get("weight", 1.0)),
+                 "description": doc, "passed": report.passed, "message": ""}
+        if not report.passed:
+            entry["message"] = _failure_message(call.excinfo, report)
+        self.outcomes.append(entry)
+
+
+def _failure_message(excinfo, report) -> str:
+    if excinfo is None:
+        return "failed"
+    exc = excinfo.value
+    if isinstance(exc, (Mistake, LearnerError)):
+        return str(exc)
+    if isinstance(exc, AssertionError):
+        return str(exc).split("\nassert")[0] or "a check failed"
+    if isinstance(exc, pytest.skip.Exception):
+        return "not checked"
+    return f"the grader could not check this ({type(exc).__name__}: {str(exc)[:300]})"
+
+
+def score_record(outcomes: list[dict], tests: list[nbfile.GradedTest]) -> dict:
+    functions = {}
+    for test in tests:
+        mine = [o for o in outcomes if o["function"] == test.function]
+        total = sum(o["weight"] for o in mine)
+        passed = sum(o["weight"] for o in mine if o["passed"])
+        fraction = passed / total if total else 0.0
+        functions[test.function] = {
+            "grade_id": test.grade_id,
+            "points": test.points,
+            "score": round(test.points * fraction, 4),
+            "fraction": round(fraction, 6),
+            "checks": mine,
+            "mistakes": [{"test": o["test"], "message": o["message"]} for o in mine if not o["passed"]],
+        }
+        if not mine:
+            functions[test.function]["mistakes"] = [
+                {"test": "no_hidden_tests", "message": "the course has no hidden test for this function"}]
+    return functions
+
+
+def grade_notebook(path: str | Path, assignment: str, *, course_root: Path = COURSE_ROOT,
+                   session_options: dict | None = None) -> dict:
+    started = time.monotonic()
+    tests = nbfile.graded_tests(nbfile.load(course.notebook("release", assignment, course_root)))
+    record = {"assignment": assignment, "notebook": str(path), "sandbox": "", "error": None,
+              "notebook_errors": [], "skipped_cells": {}, "functions": {}}
+    try:
+        nb = nbfile.load(path)
+    except nbfile.NotebookError as exc:
+        record["error"] = str(exc)
+        record["functions"] = score_record([], tests)
+        for f in record["functions"].values():
+            f["mistakes"] = [{"test": "unreadable_notebook", "message": str(exc)}]
+        record["duration_s"] = round(time.monotonic() - started, 2)
+        return record
+    plugin = GradingPlugin(nbfile.learner_code(nb), session_options or {})
+    test_file = course_root / "autograder" / f"test_{assignment}.py"
+    args = [str(test_file), "-q", "-p", "no:cacheprovider", "-p", "no:xdist", "--no-header",
+            "--rootdir", str(test_file.parent), "-o", "addopts=", "-W", "ignore::DeprecationWarning"]
+    sink = io.StringIO()
+    try:
+        with redirect_stdout(sink), redirect_stderr(sink):
+            code = pytest.main(args, plugins=[plugin])
+    finally:
+        if plugin.session is not None:
+            record["sandbox"] = plugin.session.mode
+            record["notebook_errors"] = plugin.session.report.errors
+            record["skipped_cells"] = {str(k): v for k, v in plugin.session.report.skipped.items()}
+            plugin.session.close()
+    if code not in (0, 1):  # 0: all passed, 1: some failed; anything else is the grader's fault
+        record["error"] = f"the hidden tests did not run (pytest exit {int(code)}): {sink.getvalue()[-2000:]}"
+    record["functions"] = score_record(plugin.outcomes, tests)
+    record["duration_s"] = round(time.monotonic() - started, 2)
+    return record
+
+
+def total(record: dict) -> tuple[float, float]:
+    fs = record["functions"].values()
+    return round(sum(f["score"] for f in fs), 4), sum(f["points"] for f in fs)
+
+
+def feedback_text(function: str, entry: dict) -> str:
+    """What the learner reads under a test cell: the score and each check, passed or not."""
+    lines = [f"{function}: {entry['score']:g} / {entry['points']:g} points"]
+    for check in entry["checks"]:
+        mark = "PASS" if check["passed"] else "FAIL"
+        lines.append(f"  [{mark}] {check['description']}")
+        if not check["passed"]:
+            lines.append(f"         {check['message']}")
+    if not entry["checks"]:
+        lines += [f"  {m['message']}" for m in entry["mistakes"]]
+    return "\n".join(lines) + "\n"

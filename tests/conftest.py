@@ -1,0 +1,35 @@
+"""Shared fixtures: corpora graded in batches, once per session."""
+
+import functools
+import tempfile
+from pathlib import Path
+
+from rnncourse import course, submissions
+from rnncourse.grading.batch import grade_many
+
+CORPUS = Path(__file__).parent / "corpus"
+
+
+def corpus(assignment: str, kind: str) -> list[submissions.Variant]:
+    path = CORPUS / assignment / f"{kind}.py"
+    return submissions.parse_corpus(path) if path.exists() else []
+
+
+def corpus_ids() -> list[tuple[str, str, str]]:
+    """(assignment, kind, variant name) for every variant of every corpus."""
+    return [(a, kind, v.name) for a in course.built() for kind in ("wrong", "correct")
+            for v in corpus(a, kind)]
+
+
+@functools.cache
+def graded_corpus(assignment: str, kind: str) -> dict:
+    """variant name -> result record; the whole corpus is graded in one parallel batch."""
+    variants = corpus(assignment, kind)
+    tmp = Path(tempfile.mkdtemp(prefix=f"corpus-{assignment}-{kind}-"))
+    paths = []
+    for v in variants:
+        target = next(iter(v.expect), None)
+        nb = submissions.make(assignment, v.code, base="reference", target=target)
+        paths.append(submissions.write(nb, tmp / v.name / f"{assignment}.ipynb"))
+    records = grade_many(paths, assignment, jobs=2)
+    return {v.name: r for v, r in zip(variants, records)}
