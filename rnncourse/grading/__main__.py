@@ -45,6 +45,8 @@ def main(argv=None) -> int:
     g.add_argument("notebook", type=Path)
     g.add_argument("--assignment")
     g.add_argument("--json", type=Path, help="write the result record here")
+    g.add_argument("--submission-dir", type=Path,
+                   help="the submission's folder (default: the notebook's folder)")
     g.add_argument("--quiet", action="store_true")
     gs = sub.add_parser("gradescope", help="grade a Gradescope submission folder")
     gs.add_argument("--submission", type=Path, default=Path("/autograder/submission"))
@@ -54,7 +56,7 @@ def main(argv=None) -> int:
 
     if args.command == "grade":
         assignment = args.assignment or guess_assignment(args.notebook)
-        record = grade_notebook(args.notebook, assignment)
+        record = grade_notebook(args.notebook, assignment, submission_dir=args.submission_dir)
         if args.json:
             args.json.write_text(json.dumps(record, indent=1))
         if not args.quiet:

@@ -32,7 +32,8 @@ class SandboxGrade(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         assignment = resources["nbgrader"]["assignment"]
-        record = self._grade(nb, assignment)
+        submission_dir = resources.get("metadata", {}).get("path") or "."
+        record = self._grade(nb, assignment, submission_dir)
         for cell in nb.cells:
             if not is_test_cell(cell):
                 continue
@@ -52,13 +53,14 @@ class SandboxGrade(NbGraderPreprocessor):
             ]
         return nb, resources
 
-    def _grade(self, nb, assignment: str) -> dict:
+    def _grade(self, nb, assignment: str, submission_dir: str) -> dict:
         with tempfile.TemporaryDirectory(prefix="rnncourse-grade-") as tmp:
             path = Path(tmp) / f"{assignment}.ipynb"
             out = Path(tmp) / "record.json"
             nbformat.write(nb, str(path))
             cmd = [sys.executable, "-m", "rnncourse.grading", "grade", str(path),
-                   "--assignment", assignment, "--json", str(out), "--quiet"]
+                   "--assignment", assignment, "--json", str(out), "--quiet",
+                   "--submission-dir", os.path.abspath(submission_dir)]
             try:
                 proc = subprocess.run(cmd, capture_output=True, text=True, timeout=self.timeout,
                                       env={**os.environ, "PYTHONWARNINGS": "ignore"})

@@ -44,7 +44,7 @@ class PlainDataError(ValueError):
 
 
 def _encode_array(arr: np.ndarray) -> dict:
-    arr = np.ascontiguousarray(arr)
+    arr = np.array(arr, order="C", copy=True)  # keeps 0-d arrays 0-d
     if arr.dtype == np.bool_:
         dtype = "bool"
     else:

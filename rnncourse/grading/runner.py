@@ -28,8 +28,9 @@ COURSE_ROOT = course.ROOT
 class GradingPlugin:
     """pytest plugin: hands tests the ``learner`` fixture and records each graded outcome."""
 
-    def __init__(self, cells, session_options: dict):
+    def __init__(self, cells, session_options: dict, submission_dir: Path):
         self.cells, self.session_options = cells, session_options
+        self.submission_dir = submission_dir
         self.session: LearnerSession | None = None
         self.outcomes: list[dict] = []
 
@@ -42,6 +43,12 @@ class GradingPlugin:
             self.session = LearnerSession(self.cells, **self.session_options)
             self.session.start()
         return Learner(self.session)
+
+    @pytest.fixture(scope="session")
+    def submission_dir(self) -> Path:
+        """The submission's folder, read here on the trusted side (a checkpoint, say).
+        Files from it are data: load them safely (``torch.load(..., weights_only=True)``)."""
+        return self.submission_dir
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
@@ -96,7 +103,7 @@ def score_record(outcomes: list[dict], tests: list[nbfile.GradedTest]) -> dict:
 
 
 def grade_notebook(path: str | Path, assignment: str, *, course_root: Path = COURSE_ROOT,
-                   session_options: dict | None = None) -> dict:
+                   session_options: dict | None = None, submission_dir: Path | None = None) -> dict:
     started = time.monotonic()
     tests = nbfile.graded_tests(nbfile.load(course.notebook("release", assignment, course_root)))
     record = {"assignment": assignment, "notebook": str(path), "sandbox": "", "error": None,
@@ -110,7 +117,8 @@ def grade_notebook(path: str | Path, assignment: str, *, course_root: Path = COU
             f["mistakes"] = [{"test": "unreadable_notebook", "message": str(exc)}]
         record["duration_s"] = round(time.monotonic() - started, 2)
         return record
-    plugin = GradingPlugin(nbfile.learner_code(nb), session_options or {})
+    plugin = GradingPlugin(nbfile.learner_code(nb), session_options or {},
+                           Path(submission_dir or Path(path).parent))
     test_file = course_root / "autograder" / f"test_{assignment}.py"
     args = [str(test_file), "-q", "-p", "no:cacheprovider", "-p", "no:xdist", "--no-header",
             "--rootdir", str(test_file.parent), "-o", "addopts=", "-W", "ignore::DeprecationWarning"]

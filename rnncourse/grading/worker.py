@@ -177,13 +177,17 @@ class Worker:
         return {"ok": True, "value": encode(value)}
 
     def op_scenario(self, msg: dict) -> dict:
-        """Run a named driver from ``rnncourse.grading.scenarios`` on the learner's objects."""
+        """Run a driver ``"<module>.<function>"`` of ``rnncourse.grading.scenarios`` on the
+        learner's namespace and kept objects (training loops, say)."""
         import importlib
 
         from rnncourse.grading.plaindata import encode
 
-        module = importlib.import_module("rnncourse.grading.scenarios")
-        driver = getattr(module, msg["name"])
+        module_name, _, function = str(msg["name"]).rpartition(".")
+        if not module_name.isidentifier() or not function.isidentifier():
+            raise ValueError(f"bad scenario name {msg['name']!r}")
+        module = importlib.import_module(f"rnncourse.grading.scenarios.{module_name}")
+        driver = getattr(module, function)
         params = self._decode_args(msg.get("params", {"__dict__": []}))
         if "seed" in msg:
             _seed(msg["seed"])
@@ -195,6 +199,19 @@ class Worker:
         finally:
             sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
         return {"ok": True, "value": encode(value), "printed": self.capture.text()}
+
+
+    def op_selfcheck(self, msg: dict) -> dict:
+        """The visible checks of an assignment against the notebook's functions."""
+        from rnncourse.checks import run_checks
+
+        sys.stdout = sys.stderr = self.capture
+        try:
+            rows = run_checks(str(msg["assignment"]), self.ns)
+        finally:
+            sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+            self.capture.text()
+        return {"ok": True, "rows": [list(r) for r in rows]}
 
 
 def _take(iterator, limit):

@@ -1,0 +1,61 @@
+"""Learners' self-check: the visible checks of a notebook, from a terminal.
+
+    python -m rnncourse.selfcheck release/04_sequence_batching/04_sequence_batching.ipynb
+
+Runs the notebook's code (not its test cells, not cells tagged ``grading:skip``) in a
+separate, limited Python process, then every visible check, and prints one line per
+graded function: passed, or what is wrong. It only reads the notebook; it never
+writes to it. The hidden tests check the same contract on other inputs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rnncourse import course
+from rnncourse.checks import format_rows
+from rnncourse.grading.notebook import NotebookError, learner_code, load
+from rnncourse.grading.session import LearnerSession
+
+
+def selfcheck(path: Path, assignment: str | None = None) -> tuple[int, str]:
+    """(exit status, report): 0 all passed, 1 some check failed, 2 the notebook is unreadable."""
+    try:
+        nb = load(path)
+    except NotebookError as exc:
+        return 2, f"Cannot check {path}: {exc}\nYour file was not changed."
+    assignment = assignment or course.guess(path.name) or course.guess(path.resolve())
+    if assignment is None:
+        return 2, f"Cannot tell which assignment {path.name} is; pass --assignment."
+    session = LearnerSession(learner_code(nb), cell_timeout=300, call_timeout=600)
+    try:
+        report = session.start()
+        reply = session._request({"op": "selfcheck", "assignment": assignment}, "selfcheck", 600)
+    finally:
+        session.close()
+    lines = [f"Self-check of {path.name} ({assignment})", ""]
+    for error in report.errors:
+        if error.get("error_type") not in ("NotImplementedError",):
+            lines.append(f"note: cell {error.get('index')} raised {error.get('error')}")
+    for index, why in report.skipped.items():
+        lines.append(f"note: cell {index} was skipped: it {why}")
+    rows = [tuple(r) for r in reply["rows"]]
+    lines += ["", format_rows(rows)]
+    return (0 if all(r[1] == "passed" for r in rows) else 1), "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m rnncourse.selfcheck", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("notebook", type=Path)
+    parser.add_argument("--assignment", choices=list(course.ASSIGNMENTS))
+    args = parser.parse_args(argv)
+    status, text = selfcheck(args.notebook, args.assignment)
+    print(text)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
