@@ -13,7 +13,6 @@ with the hidden tests in ``autograder/`` (see ``rnncourse/grading``).
 c = get_config()  # noqa: F821  (injected by traitlets when nbgrader loads the file)
 
 c.CourseDirectory.course_id = "rnn-course"
-c.CourseDirectory.root = "."
 c.CourseDirectory.source_directory = "source"
 c.CourseDirectory.release_directory = "release"
 c.CourseDirectory.submitted_directory = "submitted"
@@ -41,8 +40,9 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
-c.SandboxGrade.autograder_dir = "autograder"
 c.SandboxGrade.timeout = 900  # seconds for one submission, all hidden tests together
+c.SandboxGrade.cell_timeout = 120  # a notebook cell running longer is skipped, the rest still graded
+c.SandboxGrade.call_timeout = 60  # one call of a learner's function
 # A PyTorch or NumPy warning on stderr must never zero a correct answer.
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"(Warning|warnings\.warn)"

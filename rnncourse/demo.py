@@ -49,31 +49,32 @@ def demo_class(assignment: str) -> list[DemoLearner]:
     return people
 
 
-def nbgrader(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+def nbgrader(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Run an nbgrader command in the course root ``root`` (alembic on PATH, as nbgrader needs)."""
     bindir = str(Path(sys.executable).parent)
     env = {**os.environ, "PATH": bindir + os.pathsep + os.environ.get("PATH", "")}
-    proc = subprocess.run([os.path.join(bindir, "nbgrader"), *args], cwd=course.ROOT, env=env,
+    proc = subprocess.run([os.path.join(bindir, "nbgrader"), *args], cwd=root, env=env,
                           capture_output=True, text=True)
     if check and proc.returncode != 0:
         sys.exit(f"nbgrader {' '.join(args)} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
     return proc
 
 
-def write_submission(person: DemoLearner) -> Path:
+def write_submission(person: DemoLearner, root: Path) -> Path:
     nb = submissions.make(person.assignment, person.code, base=person.base)
-    path = course.ROOT / "submitted" / person.student / person.assignment / f"{person.assignment}.ipynb"
+    path = root / "submitted" / person.student / person.assignment / f"{person.assignment}.ipynb"
     shutil.rmtree(path.parent, ignore_errors=True)
     return submissions.write(nb, path)
 
 
-def grades_from_gradebook(assignment: str) -> dict:
-    """student -> {function: score}, read from nbgrader's gradebook."""
+def grades_from_gradebook(assignment: str, root: Path, prefix: str = PREFIX) -> dict:
+    """student -> {function: (score, max)}, read from nbgrader's gradebook."""
     from nbgrader.api import Gradebook
 
     out = {}
-    with Gradebook(f"sqlite:///{course.ROOT / 'gradebook.db'}", course_id="rnn-course") as gb:
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}", course_id="rnn-course") as gb:
         for sub in gb.assignment_submissions(assignment):
-            if not sub.student_id.startswith(PREFIX):
+            if not sub.student_id.startswith(prefix):
                 continue
             scores = {}
             for nb in sub.notebooks:
@@ -113,22 +114,23 @@ def hidden_test_weights(assignment: str) -> dict:
     return out
 
 
-def main() -> int:
+def run(root: Path = course.ROOT, out=print) -> list[str]:
+    """Grade the demo class in the course root ``root``; returns the problems found."""
     assignments = [a for a in course.built() if (DEMO / a).is_dir()]
     people = [p for a in assignments for p in demo_class(a)]
     for person in people:
-        write_submission(person)
+        write_submission(person, root)
     problems = []
     for assignment in assignments:
-        print(f"== {assignment}: generate_assignment, autograde, generate_feedback")
-        nbgrader("generate_assignment", assignment, "--force", "--log-level=WARN")
-        nbgrader("autograde", assignment, "--force", "--log-level=WARN")
-        nbgrader("generate_feedback", assignment, "--force", "--log-level=WARN")
-    nbgrader("export", "--log-level=WARN")
+        out(f"== {assignment}: generate_assignment, autograde, generate_feedback")
+        nbgrader(root, "generate_assignment", assignment, "--force", "--log-level=WARN")
+        nbgrader(root, "autograde", assignment, "--force", "--log-level=WARN")
+        nbgrader(root, "generate_feedback", assignment, "--force", "--log-level=WARN")
+    nbgrader(root, "export", "--log-level=WARN")
 
-    print(f"\n{'assignment':<22} {'student':<24} {'autograded':>10} {'predicted':>10}   learner")
+    out(f"\n{'assignment':<22} {'student':<24} {'autograded':>10} {'predicted':>10}   learner")
     for assignment in assignments:
-        grades = grades_from_gradebook(assignment)
+        grades = grades_from_gradebook(assignment, root)
         weights = hidden_test_weights(assignment)
         points = {f: mx for f, (_, mx) in next(iter(grades.values())).items()} if grades else {}
         max_total = sum(points.values())
@@ -145,23 +147,35 @@ def main() -> int:
             flag = "ok" if abs(got - want) < 0.01 else "MISMATCH"
             if flag != "ok":
                 problems.append(f"{assignment}/{person.student}: autograded {got}, predicted {want}")
-            print(f"{assignment:<22} {person.student:<24} {got:>6.2f}/{max_total:<3g} {want:>10.2f}   "
-                  f"{flag}  {person.about[:60]}")
-        problems += leaks_in_feedback(assignment)
-    print("\ngrades.csv:", course.ROOT / "grades.csv")
-    print("feedback:  ", course.ROOT / "feedback" / "<student>" / "<assignment>" / "<assignment>.html")
+            out(f"{assignment:<22} {person.student:<24} {got:>6.2f}/{max_total:<3g} {want:>10.2f}   "
+                f"{flag}  {person.about[:60]}")
+        problems += leaks_in_feedback(assignment, root)
+        missing = [p.student for p in people if p.assignment == assignment and not
+                   (root / "feedback" / p.student / assignment / f"{assignment}.html").exists()]
+        problems += [f"{assignment}/{s}: no feedback page" for s in missing]
+    if not (root / "grades.csv").exists():
+        problems.append("nbgrader export wrote no grades.csv")
+    out(f"\ngrades.csv: {root / 'grades.csv'}")
+    out(f"feedback:   {root / 'feedback'}/<student>/<assignment>/<assignment>.html")
+    return problems
+
+
+def main() -> int:
+    problems = run()
     if problems:
         print("\nPROBLEMS:\n" + "\n".join(problems))
         return 1
     return 0
 
 
-def leaks_in_feedback(assignment: str) -> list[str]:
+def leaks_in_feedback(assignment: str, root: Path) -> list[str]:
     """Feedback must not show hidden-test source: look for its lines in every feedback page."""
     hidden = (course.ROOT / "autograder" / f"test_{assignment}.py").read_text()
-    needles = [ln.strip() for ln in hidden.splitlines() if len(ln.strip()) > 30 and "expect(" in ln]
+    code_like = ("expect(", "def test_", "learner.", "ref.", "@graded")
+    needles = [ln.strip() for ln in hidden.splitlines()
+               if len(ln.strip()) > 20 and any(k in ln for k in code_like)]
     problems = []
-    for page in (course.ROOT / "feedback").glob(f"*/{assignment}/*.html"):
+    for page in (root / "feedback").glob(f"*/{assignment}/*.html"):
         html = page.read_text()
         for needle in needles:
             if needle in html:

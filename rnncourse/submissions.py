@@ -91,8 +91,26 @@ def defined_names(code: str) -> list[str]:
     return [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))]
 
 
+CELL_MARK = re.compile(r"^# -- cell (?P<id>\w+)\s*$", re.M)
+
+
 def place(variant_code: str, cell_ids: list[str], target: str | None = None) -> dict[str, str]:
-    """Which solution cells the variant's code replaces (see the module docstring)."""
+    """Which solution cells the variant's code replaces (see the module docstring).
+
+    A line ``# -- cell <grade_id>`` sends the code after it to that solution cell, for
+    variants that span cells (one cell that crashes, the next one honest, say).
+    """
+    marks = list(CELL_MARK.finditer(variant_code))
+    if marks:
+        out = {}
+        head = variant_code[: marks[0].start()].strip()
+        if head:  # code before the first mark: where its definitions say, else the first cell
+            defines = [n for n in defined_names(head) if n in cell_ids] or ([target] if target else [])
+            out.update(place(head + "\n", cell_ids, target) if defines else {cell_ids[0]: head + "\n"})
+        for i, m in enumerate(marks):
+            end = marks[i + 1].start() if i + 1 < len(marks) else len(variant_code)
+            out[m.group("id")] = variant_code[m.end():end].strip() + "\n"
+        return out
     names = [n for n in defined_names(variant_code) if n in cell_ids]
     if target and target not in names:
         names.insert(0, target)

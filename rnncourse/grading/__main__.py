@@ -47,6 +47,10 @@ def main(argv=None) -> int:
     g.add_argument("--json", type=Path, help="write the result record here")
     g.add_argument("--submission-dir", type=Path,
                    help="the submission's folder (default: the notebook's folder)")
+    g.add_argument("--cell-timeout", type=float, default=120.0,
+                   help="seconds one notebook cell may run before it is skipped")
+    g.add_argument("--call-timeout", type=float, default=60.0,
+                   help="seconds one call of a graded function may run")
     g.add_argument("--quiet", action="store_true")
     gs = sub.add_parser("gradescope", help="grade a Gradescope submission folder")
     gs.add_argument("--submission", type=Path, default=Path("/autograder/submission"))
@@ -56,7 +60,9 @@ def main(argv=None) -> int:
 
     if args.command == "grade":
         assignment = args.assignment or guess_assignment(args.notebook)
-        record = grade_notebook(args.notebook, assignment, submission_dir=args.submission_dir)
+        options = {"cell_timeout": args.cell_timeout, "call_timeout": args.call_timeout}
+        record = grade_notebook(args.notebook, assignment, submission_dir=args.submission_dir,
+                                session_options=options)
         if args.json:
             args.json.write_text(json.dumps(record, indent=1))
         if not args.quiet:

@@ -20,15 +20,16 @@ from pathlib import Path
 
 import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Integer, Unicode
+from traitlets import Integer
 
 from rnncourse.grading.notebook import TEST_PREFIX, is_test_cell
 from rnncourse.grading.runner import feedback_text
 
 
 class SandboxGrade(NbGraderPreprocessor):
-    autograder_dir = Unicode("autograder", help="Folder of the hidden tests").tag(config=True)
     timeout = Integer(900, help="Seconds allowed to grade one notebook").tag(config=True)
+    cell_timeout = Integer(120, help="Seconds one notebook cell may run before it is skipped").tag(config=True)
+    call_timeout = Integer(60, help="Seconds one call of a graded function may run").tag(config=True)
 
     def preprocess(self, nb, resources):
         assignment = resources["nbgrader"]["assignment"]
@@ -60,7 +61,8 @@ class SandboxGrade(NbGraderPreprocessor):
             nbformat.write(nb, str(path))
             cmd = [sys.executable, "-m", "rnncourse.grading", "grade", str(path),
                    "--assignment", assignment, "--json", str(out), "--quiet",
-                   "--submission-dir", os.path.abspath(submission_dir)]
+                   "--submission-dir", os.path.abspath(submission_dir),
+                   "--cell-timeout", str(self.cell_timeout), "--call-timeout", str(self.call_timeout)]
             try:
                 proc = subprocess.run(cmd, capture_output=True, text=True, timeout=self.timeout,
                                       env={**os.environ, "PYTHONWARNINGS": "ignore"})

@@ -30,7 +30,7 @@ class GradingPlugin:
 
     def __init__(self, cells, session_options: dict, submission_dir: Path):
         self.cells, self.session_options = cells, session_options
-        self.submission_dir = submission_dir
+        self.folder = submission_dir
         self.session: LearnerSession | None = None
         self.outcomes: list[dict] = []
 
@@ -48,7 +48,7 @@ class GradingPlugin:
     def submission_dir(self) -> Path:
         """The submission's folder, read here on the trusted side (a checkpoint, say).
         Files from it are data: load them safely (``torch.load(..., weights_only=True)``)."""
-        return self.submission_dir
+        return self.folder
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):

@@ -83,6 +83,7 @@ class LearnerSession:
         self.mode = ""
         self.generation = 0
         self.restarts = 0
+        self.hung: set[str] = set()  # functions that already ran past their time limit
         self._buffer = b""
 
     # -- process ---------------------------------------------------------------------------
@@ -252,7 +253,14 @@ class LearnerSession:
         if seed is not None:
             msg["seed"] = seed
         name = label or (target if isinstance(target, str) else f"{owner.type_name}.{target['attr']}")
-        reply = self._request(msg, name, timeout)
+        if name in self.hung:  # do not wait for the same endless loop again
+            raise LearnerError("timeout", name, f"{timeout or self.call_timeout:.0f} s (in an earlier check)")
+        try:
+            reply = self._request(msg, name, timeout)
+        except LearnerError as exc:
+            if exc.kind == "timeout":
+                self.hung.add(name)
+            raise
         if keep:
             return Remote(self, int(reply["handle"]), str(reply.get("type", "")), self.generation)
         value = self._decode(reply.get("value"), name)
