@@ -6,12 +6,13 @@ BIN := $(abspath $(VENV))/bin
 # nbgrader runs `alembic` from PATH when it creates gradebook.db: the venv comes first.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help install system-deps release check-release demo test lint selfcheck clean
+.PHONY: help install system-deps release check-release autograde demo test lint selfcheck clean
 
 help:
 	@echo "make demo      build release/, autograde a demo class with nbgrader, print the grades"
 	@echo "make test      the whole test suite (installs what it needs)"
 	@echo "make release   regenerate release/ from source/ and solutions/"
+	@echo "make autograde A=04_sequence_batching   (instructors: the class in submitted/)"
 	@echo "make selfcheck NB=release/04_sequence_batching/04_sequence_batching.ipynb"
 	@echo "make lint      ruff"
 
@@ -35,6 +36,11 @@ release: install
 
 check-release: install
 	$(BIN)/python -m rnncourse.build check
+
+# Instructors: autograde one assignment of the class in submitted/ (A=04_sequence_batching)
+autograde: install
+	-$(BIN)/python -m rnncourse.grading.intake $(A)
+	$(BIN)/nbgrader autograde $(A)
 
 demo: install release
 	$(BIN)/python -m rnncourse.demo

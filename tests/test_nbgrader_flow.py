@@ -178,3 +178,13 @@ def test_feedback_for_the_batch_shows_no_hidden_tests(hostile_batch):
     assert (root / "feedback" / "reference" / ASSIGNMENT / f"{ASSIGNMENT}.html").exists(), \
         hostile_batch["feedback"].stderr[-2000:]
     assert demo.leaks_in_feedback(ASSIGNMENT, root) == []
+
+
+def test_intake_names_the_unreadable_notebooks(hostile_batch):
+    from rnncourse.grading.intake import problems
+
+    found = dict(problems(hostile_batch["root"], ASSIGNMENT))
+    unreadable = [m for m, bad in found.items() if bad]
+    assert any(m.startswith("corrupt-json:") and "not valid notebook JSON" in m for m in unreadable)
+    assert any(m.startswith("empty-file:") for m in unreadable)
+    assert not any(m.startswith(("reference:", "hostile-")) for m in unreadable)

@@ -180,7 +180,9 @@ class LearnerSession:
             try:
                 while True:
                     overall = started + self.load_timeout
-                    deadline = min(overall, time.monotonic() + self.cell_timeout)
+                    # the worker's own start (importing torch) is not the learner's time
+                    step = self.cell_timeout if current is not None else max(self.cell_timeout, 120)
+                    deadline = min(overall, time.monotonic() + step)
                     msg = self._receive(deadline)
                     if msg.get("event") == "cell_start":
                         current = msg.get("index")
