@@ -6,11 +6,13 @@ BIN := $(abspath $(VENV))/bin
 # nbgrader runs `alembic` from PATH when it creates gradebook.db: the venv comes first.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help install system-deps release check-release autograde demo test lint selfcheck clean
+.PHONY: help install system-deps lab formgrader release check-release autograde demo test lint selfcheck clean
 
 help:
 	@echo "make demo      build release/, autograde a demo class with nbgrader, print the grades"
 	@echo "make test      the whole test suite (installs what it needs)"
+	@echo "make lab       JupyterLab on release/ (learners)"
+	@echo "make formgrader JupyterLab with nbgrader's formgrader in the course root (instructors)"
 	@echo "make release   regenerate release/ from source/ and solutions/"
 	@echo "make autograde A=04_sequence_batching   (instructors: the class in submitted/)"
 	@echo "make selfcheck NB=release/04_sequence_batching/04_sequence_batching.ipynb"
@@ -25,11 +27,23 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 
 install: $(VENV)/.installed system-deps
 
-# bubblewrap is the grader's sandbox; as root we can install it, otherwise say how.
+# Debian packages: bubblewrap (the grader's sandbox) and Chromium (the browser tests drive
+# /usr/bin/chromium with Playwright). As root they are installed; otherwise we say how.
+SYSTEM_PACKAGES := bubblewrap chromium
 system-deps:
-	@command -v bwrap >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq bubblewrap >/dev/null; \
-	  else echo "note: bubblewrap is not installed (sudo apt-get install bubblewrap); grading falls back to resource limits only"; fi; }
+	@if ! command -v bwrap >/dev/null || ! test -x /usr/bin/chromium; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
+	  else echo "note: please install $(SYSTEM_PACKAGES) (sudo apt-get install $(SYSTEM_PACKAGES))"; fi; fi
+
+# Learners: JupyterLab on your copy of the course, with the course's kernel.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
+lab: install
+	$(BIN)/jupyter lab $(ROOT_FLAG) --notebook-dir=release
+
+# Instructors: JupyterLab in the course root; open Nbgrader > Formgrader (or /formgrader).
+formgrader: install
+	$(BIN)/jupyter lab $(ROOT_FLAG) --notebook-dir=. --ServerApp.default_url=/formgrader
 
 release: install
 	$(BIN)/python -m rnncourse.build release
