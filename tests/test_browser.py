@@ -124,6 +124,12 @@ def test_learner_fills_a_graded_cell_and_runs_the_self_check(browser, learner_la
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     open_notebook(page, learner_lab, f"{A}/{A}.ipynb")
 
+    # nbgrader's JupyterLab extension is active: its menu and the notebook's Validate button
+    assert page.locator(".jp-Notebook-toolbar, .jp-NotebookPanel-toolbar").get_by_text("Validate").count() >= 1
+    page.locator(".lm-MenuBar-itemLabel:text-is('Nbgrader')").click()
+    assert page.locator(".lm-Menu-itemLabel:text-is('Assignment List')").count() == 1
+    page.keyboard.press("Escape")
+
     # fill the graded cell as a learner pastes an answer
     cell = cell_with(page, f"def {FUNCTION}(").first
     cell.locator(".jp-InputArea-editor").click()
