@@ -37,3 +37,15 @@ def test_corpus_sizes(assignment):
     """The course promises corpora of a useful size (issue acceptance numbers)."""
     assert len(corpus(assignment, "wrong")) >= 25
     assert len(corpus(assignment, "correct")) >= 3
+
+
+def test_class_report_counts_the_corpus_mistakes():
+    """The class report over the 04 wrong corpus: every variant's mistake is counted once."""
+    from rnncourse.grading.report import format_report, mistakes
+
+    records = list(graded_corpus("04_sequence_batching", "wrong").values())
+    rows = mistakes(records)
+    by_check = {(f, t): n for f, t, n, _ in rows}
+    assert by_check[("get_batches", "test_get_batches_targets_shifted")] >= 2
+    assert all(n <= len(records) for n in by_check.values())
+    assert format_report(records).startswith(f"{len(records)} submissions")
