@@ -1,0 +1,650 @@
+# ruff: noqa: E741  (I, H: input and hidden sizes, the course's notation)
+"""Hidden tests for 02_lstm_gates (COURSE_SPEC.md §4.2).
+
+Every test checks one property of the contract on fresh random weights and says,
+when it fails, which property and the likely mistake behind it. Results are compared
+with PyTorch's own modules (``nn.LSTMCell``, ``nn.LSTM``) and with the reference.
+
+Each function is graded on its own: while a gate runs, the graded functions it may
+call (``sigmoid``; the gates inside ``lstm_cell``; ``lstm_cell`` inside ``lstm_forward``)
+are stood in for by the reference, so one mistake is charged once.
+"""
+
+import ast
+import inspect
+
+import numpy as np
+import torch
+from torch import nn
+
+from rnncourse.grading.hidden import LearnerError, array, expect, graded
+from solutions import lstm_gates as ref
+
+GATES = ("input", "forget", "cell", "output")
+SOURCE = {name: inspect.getsource(getattr(ref, name))
+          for name in ("sigmoid", "forget_gate", "learn_gate", "remember_gate", "use_gate", "lstm_cell")}
+SHAPES = [(3, 4, 5), (1, 6, 2), (5, 3, 8)]  # (batch, input_size, hidden_size)
+
+
+# --- data -------------------------------------------------------------------------------
+def generator(seed):
+    """A fresh generator per use: every test sees the same data in any order, in any process."""
+    return torch.Generator().manual_seed(seed)
+
+
+def randn(*shape, seed, scale=1.0):
+    return torch.randn(*shape, generator=generator(seed)) * scale
+
+
+def module(kind, input_size, hidden_size, seed, scale=0.6):
+    """An nn.LSTMCell ("cell") or one-layer batch-first nn.LSTM ("lstm") with random weights;
+    the biases are drawn apart so that leaving one out shows."""
+    m = nn.LSTMCell(input_size, hidden_size) if kind == "cell" else \
+        nn.LSTM(input_size, hidden_size, batch_first=True)
+    g = generator(seed)
+    with torch.set_grad_enabled(False):
+        for name, p in m.named_parameters():
+            p.copy_(torch.randn(p.shape, generator=g) * scale + (0.3 if "bias_ih" in name else 0.0))
+    return m
+
+
+def weights_of(m):
+    return {k: tuple(t.detach().clone() for t in v) for k, v in ref.split_lstm_weights(m).items()}
+
+
+def pre(weights, gate, x, h, bias=True):
+    W_x, W_h, b = weights[gate]
+    return x @ W_x.T + h @ W_h.T + (b if bias else 0.0)
+
+
+# --- comparing --------------------------------------------------------------------------
+def close(a, b, atol=1e-5, rtol=1e-4):
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return a.shape == b.shape and bool(np.allclose(a, b, atol=atol, rtol=rtol))
+
+
+def tensor_result(value, what):
+    if isinstance(value, (tuple, list)) and len(value) and not isinstance(value[0], (int, float)):
+        expect(False, "{} should return one tensor, got a {} of {} items", what, type(value).__name__,
+               len(value))
+    return array(value, f"{what}'s result")
+
+
+def judge(out, want, what, alternatives=(), otherwise=""):
+    """Pass when ``out`` equals ``want``; else name the first known mistake it equals."""
+    out = np.asarray(out)
+    want = np.asarray(want.detach() if hasattr(want, "detach") else want)
+    expect(out.shape == want.shape, "{} should have shape {}, got {}", what, tuple(want.shape), out.shape)
+    expect(np.issubdtype(out.dtype, np.number) and np.all(np.isfinite(out)),
+           "{} contains nan or inf", what)
+    if close(out, want):
+        return
+    for alt, message in alternatives:
+        alt = alt.detach() if hasattr(alt, "detach") else alt
+        if close(out, alt):
+            expect(False, message)
+    expect(False, "{} differs from the expected values (largest difference {:.3g}). {}", what,
+           float(np.max(np.abs(out.astype(np.float64) - want))), otherwise)
+
+
+def alone(learner, target, *args, uses=()):
+    """The learner's ``target(*args)`` with the reference standing in for ``uses``."""
+    try:
+        return learner.scenario("lstm_gates.isolated", target=target, args=list(args),
+                                helpers={name: SOURCE[name] for name in uses})
+    except LearnerError as exc:  # name the learner's function, not the driver
+        raise LearnerError(exc.kind, target, exc.detail, exc.where) from None
+
+
+def pair(value, what, names="(h_t, c_t)"):
+    expect(isinstance(value, (tuple, list)) and len(value) == 2,
+           "{} should return a pair {}, got {}", what, names, type(value).__name__)
+    return value
+
+
+# --- sigmoid ----------------------------------------------------------------------------
+def probe(learner, z):
+    try:
+        return learner.scenario("lstm_gates.sigmoid_probe", z=z)
+    except LearnerError as exc:
+        raise LearnerError(exc.kind, "sigmoid", exc.detail, exc.where) from None
+
+
+@graded("sigmoid", weight=2)
+def test_sigmoid_values(learner):
+    "matches the logistic function 1 / (1 + e^-z) on moderate inputs"
+    for shape in ((7,), (3, 4), (2, 3, 5)):
+        z = randn(*shape, seed=11 + len(shape), scale=4.0)
+        out = tensor_result(learner.sigmoid(z), "sigmoid")
+        judge(out, torch.sigmoid(z), "sigmoid(z)", [
+            (torch.tanh(z), "sigmoid computes tanh: the logistic function is 1 / (1 + e^-z), with "
+                            "values in (0, 1), not (-1, 1)"),
+            (torch.sigmoid(-z), "sigmoid has the sign of z flipped: sigma(z) = 1 / (1 + e^-z) "
+                                "grows with z (sigma(2) is about 0.88)"),
+            (1 / (1 + torch.exp(z)), "sigmoid has the sign of z flipped: sigma(z) = 1 / (1 + e^-z)"),
+            (torch.exp(-z) / (1 + torch.exp(-z)), "sigmoid returns 1 - sigma(z): e^-z / (1 + e^-z) is "
+                                                  "sigma(-z)"),
+        ], "Expected 1 / (1 + e^-z), elementwise.")
+
+
+@graded("sigmoid", weight=2)
+def test_sigmoid_large_inputs(learner):
+    "stays finite and correct for |z| up to 1e4, without overflow warnings"
+    z = torch.tensor([-1e4, -1e3, -200.0, -89.0, -50.0, -10.0, 0.0, 10.0, 50.0, 89.0, 200.0, 1e3, 1e4])
+    try:
+        result = probe(learner, z)
+    except LearnerError as exc:
+        if exc.kind != "raised":
+            raise
+        expect(False, "sigmoid raised {} for large |z| (up to 1e4): e^z overflows. Compute e^(-|z|), which "
+               "never exceeds 1, and choose the formula by the sign of z", exc.detail[:120])
+    out = tensor_result(result["value"], "sigmoid")
+    expect(out.shape == z.shape, "sigmoid(z) should have the shape of z {}, got {}", tuple(z.shape), out.shape)
+    bad = [float(v) for v, o in zip(z, out.astype(np.float64)) if not np.isfinite(o)]
+    expect(not bad, "sigmoid returns nan or inf for large |z| (z = {}): e^z overflows (to inf for "
+           "z > 88 in float32), and inf / inf is nan. Compute e^(-|z|), which never exceeds 1, and "
+           "choose 1 / (1 + e) or e / (1 + e) by the sign of z", bad[:4])
+    expect(not result["warnings"], "sigmoid raised an overflow warning for large |z| ({}): e^z overflows "
+           "before the division. Compute e^(-|z|), which never exceeds 1, and choose the formula by "
+           "the sign of z", "; ".join(result["warnings"])[:200])
+    judge(out, torch.sigmoid(z), "sigmoid(z) for large |z|", [], "sigma(z) tends to 1 for large "
+          "positive z and to 0 for large negative z.")
+
+
+@graded("sigmoid")
+def test_sigmoid_shape_dtype(learner):
+    "returns a float32 tensor of the input's shape"
+    z = randn(2, 3, seed=17)
+    out = learner.sigmoid(z)
+    expect(isinstance(out, torch.Tensor), "sigmoid should return a torch tensor (the gates multiply "
+           "it with tensors), got a {}", type(out).__name__)
+    expect(out.dtype == torch.float32, "sigmoid should keep float32, got {}: convert back with "
+           "torch.as_tensor(..., dtype=torch.float32) if you computed in NumPy", out.dtype)
+    expect(tuple(out.shape) == (2, 3), "sigmoid should keep the input's shape (2, 3), got {}",
+           tuple(out.shape))
+
+
+BANNED_ATTRS = {"sigmoid", "sigmoid_", "expit", "Sigmoid", "logistic"}
+
+
+def _banned(node):
+    return sorted({n.attr for n in ast.walk(node) if isinstance(n, ast.Attribute) and n.attr in BANNED_ATTRS}
+                  | {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in {"expit", "Sigmoid"}})
+
+
+def sigmoid_definition(cells):
+    """The learner's last top-level ``def sigmoid`` (its AST node), or None, and the names the
+    notebook binds at top level to a library sigmoid (``s = torch.sigmoid``, imports)."""
+    found, aliases = None, set()
+    for cell in cells:
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef) and node.name == "sigmoid":
+                found = node
+            elif isinstance(node, ast.Assign) and _banned(node.value):
+                aliases |= {n.id for t in node.targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+            elif isinstance(node, ast.ImportFrom):
+                aliases |= {a.asname or a.name for a in node.names if a.name in BANNED_ATTRS}
+    return found, aliases
+
+
+@graded("sigmoid")
+def test_sigmoid_written_from_exp(learner):
+    "is written from exp, not with torch.sigmoid or F.sigmoid"
+    node, aliases = sigmoid_definition(learner.cells)
+    expect(node is not None, "no `def sigmoid(z):` found in your code cells")
+    used = _banned(node) + sorted({n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in aliases})
+    expect(not used, "sigmoid uses a library sigmoid ({}): the exercise is to build it from torch.exp "
+           "yourself; torch.sigmoid and F.sigmoid are what you check it against", ", ".join(used))
+    result = probe(learner, randn(6, seed=19))
+    expect(not result["library"], "sigmoid calls {} (through another name): the exercise is to build it "
+           "from torch.exp yourself, not with torch.sigmoid", ", ".join(result["library"]))
+
+
+# --- split_lstm_weights -----------------------------------------------------------------
+def unpack(value, input_size, hidden_size):
+    expect(isinstance(value, dict), "split_lstm_weights should return a dict, got a {}", type(value).__name__)
+    expect(set(value) == set(GATES), "split_lstm_weights should have the keys {}, got {}: one entry "
+           "per gate: chunk along dim 0 (weight_ih.chunk(4, dim=0)) to cut the packed weights into four "
+           "blocks of H rows",
+           list(GATES), sorted(map(str, value)))
+    out = {}
+    for gate in GATES:
+        parts = value[gate]
+        expect(isinstance(parts, (tuple, list)) and len(parts) == 3,
+               "weights[{!r}] should be a tuple (W_x, W_h, b), got {}", gate,
+               f"{len(parts)} items" if isinstance(parts, (tuple, list)) else type(parts).__name__)
+        W_x, W_h, b = (array(p, f"weights[{gate!r}]") for p in parts)
+        H, I = hidden_size, input_size
+        if W_x.shape == (I, H) and I != H:
+            expect(False, "weights[{!r}]'s W_x is transposed: it should be (H, I) = {}, like PyTorch's "
+                   "weight_ih (rows are gate units), got {}", gate, (H, I), W_x.shape)
+        expect(W_x.shape == (H, I), "weights[{!r}]'s W_x should have shape (H, I) = {}, got {} (cut "
+               "weight_ih into 4 blocks of H rows: chunk along dim 0)", gate, (H, I), W_x.shape)
+        expect(W_h.shape == (H, H), "weights[{!r}]'s W_h should have shape (H, H) = {}, got {}",
+               gate, (H, H), W_h.shape)
+        expect(b.shape == (H,), "weights[{!r}]'s b should have shape (H,) = {}, got {}", gate, (H,), b.shape)
+        out[gate] = (W_x, W_h, b)
+    return out
+
+
+def judge_split(got, m, suffix=""):
+    H = m.hidden_size
+    w_ih, w_hh = getattr(m, "weight_ih" + suffix).detach(), getattr(m, "weight_hh" + suffix).detach()
+    b_ih, b_hh = getattr(m, "bias_ih" + suffix).detach(), getattr(m, "bias_hh" + suffix).detach()
+    for k, gate in enumerate(GATES):
+        W_x, W_h, b = got[gate]
+        rows = slice(k * H, (k + 1) * H)
+        if not close(W_x, w_ih[rows]):
+            if close(W_x, w_hh[rows]) or close(W_h, w_ih[rows]):
+                expect(False, "W_x and W_h are swapped: W_x comes from weight_ih (it multiplies the "
+                       "input x), W_h from weight_hh (it multiplies h_prev)")
+            for j, other in enumerate(GATES):
+                if close(W_x, w_ih[j * H:(j + 1) * H]):
+                    expect(False, "the gate order is mixed up: PyTorch packs the gates as input, forget, "
+                           "cell, output (i, f, g, o), so weights[{!r}] is rows {}:{} of weight_ih; "
+                           "yours are rows {}:{} (the {!r} gate)", gate, k * H, (k + 1) * H,
+                           j * H, (j + 1) * H, other)
+            expect(False, "weights[{!r}]'s W_x should be rows {}:{} of weight_ih", gate, k * H, (k + 1) * H)
+        expect(close(W_h, w_hh[rows]), "weights[{!r}]'s W_h should be rows {}:{} of weight_hh (same gate "
+               "order as weight_ih: i, f, g, o)", gate, k * H, (k + 1) * H)
+        if not close(b, b_ih[rows] + b_hh[rows]):
+            for one, name in ((b_ih, "bias_ih"), (b_hh, "bias_hh")):
+                if close(b, one[rows]):
+                    expect(False, "weights[{!r}]'s b is only {}: one bias left out. PyTorch adds two "
+                           "biases, so b = bias_ih + bias_hh for each gate", gate, name)
+            expect(False, "weights[{!r}]'s b should be bias_ih + bias_hh (rows {}:{}); check the bias "
+                   "split and the gate order", gate, k * H, (k + 1) * H)
+
+
+@graded("split_lstm_weights")
+def test_split_keys_and_shapes(learner):
+    "returns the four gates, each as (W_x (H, I), W_h (H, H), b (H,))"
+    for I, H in ((3, 5), (7, 2)):
+        unpack(learner.split_lstm_weights(module("cell", I, H, seed=21)), I, H)
+
+
+@graded("split_lstm_weights", weight=2)
+def test_split_lstmcell_values(learner):
+    "matches nn.LSTMCell's packed weights in PyTorch's gate order (i, f, g, o)"
+    for I, H, seed in ((4, 6, 22), (9, 3, 23)):
+        m = module("cell", I, H, seed=seed)
+        judge_split(unpack(learner.split_lstm_weights(m), I, H), m)
+
+
+@graded("split_lstm_weights")
+def test_split_square_weights(learner):
+    "keeps W_x and W_h apart when input and hidden sizes are equal"
+    m = module("cell", 5, 5, seed=24)
+    judge_split(unpack(learner.split_lstm_weights(m), 5, 5), m)
+
+
+@graded("split_lstm_weights", weight=2)
+def test_split_lstm_module(learner):
+    "accepts a one-layer nn.LSTM (weights named weight_ih_l0, ...)"
+    for I, H, seed in ((4, 6, 25), (2, 3, 26)):
+        m = module("lstm", I, H, seed=seed)
+        try:
+            got = learner.split_lstm_weights(m)
+        except LearnerError as exc:
+            if exc.kind != "raised":
+                raise
+            expect(False, "split_lstm_weights failed on a one-layer nn.LSTM ({}). nn.LSTM names its "
+                   "weights weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0 (l0: layer 0); "
+                   "nn.LSTMCell names them weight_ih, weight_hh, bias_ih, bias_hh", str(exc)[:200])
+        judge_split(unpack(got, I, H), m, "_l0")
+
+
+# --- the gates --------------------------------------------------------------------------
+def gate_data(B, I, H, seed, kind="cell"):
+    m = module(kind, I, H, seed=seed)
+    return (randn(B, I, seed=seed + 1), randn(B, H, seed=seed + 2, scale=0.8),
+            randn(B, H, seed=seed + 3, scale=1.5), weights_of(m))
+
+
+def forget_alternatives(x, h, c, w):
+    f = torch.sigmoid(pre(w, "forget", x, h))
+    return [
+        (f * h, "the forget gate multiplies h_prev; it acts on the long-term memory: f_t * c_prev"),
+        (f, "forget_gate returns f_t itself; it should return what is kept, f_t * c_prev"),
+        ((1 - f) * c, "forget_gate keeps (1 - f_t) * c_prev; it should keep f_t * c_prev "
+                      "(f_t near 1 means remember)"),
+        (torch.tanh(pre(w, "forget", x, h)) * c, "the forget gate uses tanh; f_t is a sigmoid, a "
+                                                 "fraction in (0, 1) of the memory to keep"),
+        (torch.sigmoid(pre(w, "forget", x, h, bias=False)) * c, "the forget gate's bias b_f is left out"),
+        (torch.sigmoid(pre(w, "input", x, h)) * c, "the forget gate uses weights['input']; its own "
+                                                   "weights are weights['forget']"),
+        (torch.sigmoid(pre(w, "output", x, h)) * c, "the forget gate uses weights['output']; its own "
+                                                    "weights are weights['forget']"),
+    ]
+
+
+@graded("forget_gate", weight=2)
+def test_forget_gate_values(learner):
+    "returns f_t * c_prev with f_t = sigmoid(x W_xf^T + h_prev W_hf^T + b_f)"
+    for k, (B, I, H) in enumerate(SHAPES):
+        x, h, c, w = gate_data(B, I, H, seed=30 + 10 * k)
+        out = tensor_result(alone(learner, "forget_gate", x, h, c, w, uses=["sigmoid"]), "forget_gate")
+        judge(out, ref.forget_gate(x, h, c, w), "forget_gate", forget_alternatives(x, h, c, w))
+
+
+@graded("forget_gate")
+def test_forget_gate_bias_only(learner):
+    "with x and h_prev zero, keeps sigmoid(b_f) * c_prev"
+    x, h, c, w = gate_data(3, 4, 5, seed=61)
+    x, h = torch.zeros_like(x), torch.zeros_like(h)
+    out = tensor_result(alone(learner, "forget_gate", x, h, c, w, uses=["sigmoid"]), "forget_gate")
+    judge(out, ref.forget_gate(x, h, c, w), "forget_gate with zero inputs", forget_alternatives(x, h, c, w),
+          "With x = 0 and h_prev = 0 only the bias is left: f_t = sigmoid(b_f).")
+
+
+@graded("forget_gate")
+def test_forget_gate_saturates(learner):
+    "keeps all of c_prev when f_t saturates open, and none when it saturates closed"
+    x, h, c, w = gate_data(2, 3, 4, seed=62)
+    for bias, want, word in ((30.0, c, "open (b_f = +30) it should return c_prev"),
+                             (-30.0, torch.zeros_like(c), "closed (b_f = -30) it should return zeros")):
+        w2 = dict(w)
+        w2["forget"] = (w["forget"][0], w["forget"][1], torch.full_like(w["forget"][2], bias))
+        out = tensor_result(alone(learner, "forget_gate", x, h, c, w2, uses=["sigmoid"]), "forget_gate")
+        judge(out, want, "forget_gate", forget_alternatives(x, h, c, w2), f"Saturated {word}.")
+
+
+def learn_alternatives(x, h, w):
+    pi, pg = pre(w, "input", x, h), pre(w, "cell", x, h)
+    s, t = torch.sigmoid, torch.tanh
+    return [
+        (t(pi) * s(pg), "sigmoid and tanh are swapped (or, the same thing, weights['input'] and "
+                        "weights['cell'] are): i_t = sigmoid(input-gate pre-activation) says how much "
+                        "to learn, g_t = tanh(cell-gate pre-activation) what to learn"),
+        (t(pi) * t(pg), "the learn gate uses tanh for i_t: i_t is a sigmoid, a fraction in (0, 1)"),
+        (s(pi) * s(pg), "the learn gate uses sigmoid for g_t: g_t = tanh(...), so the memory can "
+                        "also learn negative values"),
+        (s(pi) + t(pg), "the learn gate adds i_t and g_t; it multiplies them: i_t * g_t"),
+        (t(pg), "the learn gate returns g_t alone; it should return i_t * g_t"),
+        (s(pi), "the learn gate returns i_t alone; it should return i_t * g_t"),
+        (s(pre(w, "input", x, h, False)) * t(pre(w, "cell", x, h, False)),
+         "the learn gate leaves out the biases b_i and b_g"),
+        (s(pre(w, "forget", x, h)) * t(pg), "i_t uses weights['forget']; the learn gate's i_t uses "
+                                            "weights['input']"),
+        (s(pi) * t(pre(w, "output", x, h)), "g_t uses weights['output']; it uses weights['cell']"),
+    ]
+
+
+@graded("learn_gate", weight=2)
+def test_learn_gate_values(learner):
+    "returns i_t * g_t with i_t a sigmoid and g_t a tanh of their own weights"
+    for k, (B, I, H) in enumerate(SHAPES):
+        x, h, _, w = gate_data(B, I, H, seed=70 + 10 * k)
+        out = tensor_result(alone(learner, "learn_gate", x, h, w, uses=["sigmoid"]), "learn_gate")
+        judge(out, ref.learn_gate(x, h, w), "learn_gate", learn_alternatives(x, h, w))
+
+
+@graded("learn_gate")
+def test_learn_gate_bias_only(learner):
+    "with x and h_prev zero, returns sigmoid(b_i) * tanh(b_g)"
+    x, h, _, w = gate_data(3, 4, 5, seed=101)
+    x, h = torch.zeros_like(x), torch.zeros_like(h)
+    out = tensor_result(alone(learner, "learn_gate", x, h, w, uses=["sigmoid"]), "learn_gate")
+    judge(out, ref.learn_gate(x, h, w), "learn_gate with zero inputs", learn_alternatives(x, h, w),
+          "With x = 0 and h_prev = 0 only the biases are left: sigmoid(b_i) * tanh(b_g).")
+
+
+@graded("remember_gate")
+def test_remember_gate_adds(learner):
+    "returns c_t = forgotten + learned"
+    for shape, seed in (((3, 5), 111), ((1, 8), 112), ((6, 2), 113)):
+        a, b = randn(*shape, seed=seed), randn(*shape, seed=seed + 50)
+        out = tensor_result(learner.remember_gate(a, b), "remember_gate")
+        judge(out, a + b, "remember_gate", [
+            (a * b, "remember_gate multiplies; the new memory is the sum: what is kept plus what is learned"),
+            (a - b, "remember_gate subtracts; c_t = forgotten + learned"),
+            (b - a, "remember_gate subtracts; c_t = forgotten + learned"),
+            (torch.tanh(a + b), "remember_gate squashes the sum with tanh; c_t is the plain sum (tanh "
+                                "comes later, in the use gate)"),
+            (torch.sigmoid(a + b), "remember_gate squashes the sum with a sigmoid; c_t is the plain sum"),
+            ((a + b) / 2, "remember_gate averages; c_t is the plain sum"),
+        ], "c_t = forgotten + learned, elementwise.")
+
+
+def use_alternatives(x, h, c, w):
+    po = pre(w, "output", x, h)
+    s, t = torch.sigmoid, torch.tanh
+    return [
+        (s(po) * c, "the use gate has no tanh on c_t: h_t = o_t * tanh(c_t)"),
+        (s(po) * s(c), "the use gate squashes c_t with sigmoid; it uses tanh: h_t = o_t * tanh(c_t)"),
+        (t(po) * t(c), "the use gate's o_t uses tanh; o_t is a sigmoid, how much of the memory to show"),
+        (s(po), "use_gate returns o_t alone; it should return o_t * tanh(c_t)"),
+        (t(c), "use_gate returns tanh(c_t) alone; multiply by o_t"),
+        (s(po) + t(c), "use_gate adds o_t and tanh(c_t); it multiplies them"),
+        (s(pre(w, "output", x, h, False)) * t(c), "the use gate's bias b_o is left out"),
+        (s(pre(w, "forget", x, h)) * t(c), "the use gate uses weights['forget']; its own weights are "
+                                           "weights['output']"),
+        (s(pre(w, "input", x, h)) * t(c), "the use gate uses weights['input']; its own weights are "
+                                          "weights['output']"),
+    ]
+
+
+@graded("use_gate", weight=2)
+def test_use_gate_values(learner):
+    "returns h_t = o_t * tanh(c_t) with o_t = sigmoid(x W_xo^T + h_prev W_ho^T + b_o)"
+    for k, (B, I, H) in enumerate(SHAPES):
+        x, h, c, w = gate_data(B, I, H, seed=120 + 10 * k)
+        out = tensor_result(alone(learner, "use_gate", x, h, c, w, uses=["sigmoid"]), "use_gate")
+        judge(out, ref.use_gate(x, h, c, w), "use_gate", use_alternatives(x, h, c, w))
+
+
+@graded("use_gate")
+def test_use_gate_bounded(learner):
+    "keeps |h_t| below 1 even for a large cell state"
+    x, h, c, w = gate_data(2, 3, 4, seed=151)
+    c = c.sign() * 50.0 + c
+    out = tensor_result(alone(learner, "use_gate", x, h, c, w, uses=["sigmoid"]), "use_gate")
+    expect(out.shape == tuple(c.shape), "use_gate should return shape {}, got {}", tuple(c.shape), out.shape)
+    expect(np.all(np.abs(out) <= 1.0 + 1e-6), "h_t grows with the cell state (max |h_t| = {:.3g}): the "
+           "use gate needs tanh on c_t, which keeps the output in (-1, 1)", float(np.max(np.abs(out))))
+    judge(out, ref.use_gate(x, h, c, w), "use_gate", use_alternatives(x, h, c, w))
+
+
+# --- the cell and the layer -------------------------------------------------------------
+GATE_NAMES = ["sigmoid", "forget_gate", "learn_gate", "remember_gate", "use_gate"]
+
+
+def cell_alternatives(x, h, c, w):
+    s, t = torch.sigmoid, torch.tanh
+    i, f = s(pre(w, "input", x, h)), s(pre(w, "forget", x, h))
+    g, o = t(pre(w, "cell", x, h)), s(pre(w, "output", x, h))
+    c_t = f * c + i * g
+    # the same cell read with h_prev and c_prev swapped
+    ih, fh = s(pre(w, "input", x, c)), s(pre(w, "forget", x, c))
+    gh, oh = t(pre(w, "cell", x, c)), s(pre(w, "output", x, c))
+    c_sw = fh * h + ih * gh
+    return {
+        "h": [
+            (o * t(c), "h_t is computed from c_prev where c_t belongs: the use gate reads the new "
+                       "memory, h_t = o_t * tanh(c_t)"),
+            (o * c_t, "h_t has no tanh on c_t: h_t = o_t * tanh(c_t)"),
+            (c_t, "h_t is the cell state: h_t = o_t * tanh(c_t)"),
+            (oh * t(c_sw), "the state is unpacked in the wrong order: state is (h_prev, c_prev)"),
+        ],
+        "c": [
+            (f * h + i * g, "the forget gate is applied to h_prev; it acts on c_prev: c_t = f_t * c_prev "
+                            "+ i_t * g_t"),
+            (c + i * g, "c_t ignores the forget gate: c_t = f_t * c_prev + i_t * g_t"),
+            (f * c, "c_t leaves out the learn gate: c_t = f_t * c_prev + i_t * g_t"),
+            (f * c * (i * g), "c_t multiplies the two gates; the remember gate adds them"),
+            (fh * h + ih * gh, "the state is unpacked in the wrong order: state is (h_prev, c_prev)"),
+            (s(pre(w, "forget", x, h)) * c + s(pre(w, "input", x, h)) * s(pre(w, "cell", x, h)),
+             "g_t uses sigmoid; it uses tanh"),
+        ],
+    }
+
+
+def judge_cell(result, x, h, c, w, m=None):
+    h_t, c_t = (array(v, "lstm_cell's result") for v in pair(result, "lstm_cell"))
+    want_h, want_c = m(x, (h, c)) if m is not None else ref.lstm_cell(x, (h, c), w)
+    if h_t.shape == c_t.shape and close(h_t, want_c) and close(c_t, want_h):
+        expect(False, "lstm_cell returns (c_t, h_t); the order is (h_t, c_t), like nn.LSTMCell")
+    alts = cell_alternatives(x, h, c, w)
+    judge(c_t, want_c, "lstm_cell's c_t", alts["c"], "c_t = f_t * c_prev + i_t * g_t.")
+    judge(h_t, want_h, "lstm_cell's h_t", alts["h"], "h_t = o_t * tanh(c_t).")
+
+
+@graded("lstm_cell", weight=3)
+def test_lstm_cell_matches_nn_lstmcell(learner):
+    "equals nn.LSTMCell with the same weights, for several shapes"
+    for k, (B, I, H) in enumerate(SHAPES):
+        m = module("cell", I, H, seed=160 + 10 * k)
+        x, h, c = randn(B, I, seed=161 + k), randn(B, H, seed=171 + k, scale=0.8), randn(B, H, seed=181 + k)
+        w = weights_of(m)
+        with torch.set_grad_enabled(False):
+            judge_cell(alone(learner, "lstm_cell", x, (h, c), w, uses=GATE_NAMES), x, h, c, w, m)
+
+
+@graded("lstm_cell")
+def test_lstm_cell_uses_new_memory(learner):
+    "computes h_t from the new cell state c_t"
+    m = module("cell", 3, 4, seed=191)
+    w = weights_of(m)
+    x, h, c = randn(2, 3, seed=192), randn(2, 4, seed=193), randn(2, 4, seed=194, scale=3.0)
+    with torch.set_grad_enabled(False):
+        judge_cell(alone(learner, "lstm_cell", x, (h, c), w, uses=GATE_NAMES), x, h, c, w, m)
+
+
+LAYER_NAMES = GATE_NAMES + ["lstm_cell"]
+
+
+def layer_data(B, T, I, H, seed):
+    m = module("lstm", I, H, seed=seed)
+    return m, randn(B, T, I, seed=seed + 1), randn(B, H, seed=seed + 2, scale=0.5), \
+        randn(B, H, seed=seed + 3, scale=0.5)
+
+
+def unpack_layer(result, B, T, H):
+    expect(isinstance(result, (tuple, list)) and len(result) == 2,
+           "lstm_forward should return (output, (h_n, c_n)), got {}", type(result).__name__)
+    output, state = result
+    output = array(output, "lstm_forward's output")
+    h_n, c_n = (array(v, "h_n / c_n") for v in pair(state, "lstm_forward's final state", "(h_n, c_n)"))
+    if output.shape == (T, B, H) and T != B:
+        expect(False, "output has shape (seq, batch, H) = {}; the course is batch-first: (batch, seq, H) "
+               "= {} (stack the steps along dim 1)", output.shape, (B, T, H))
+    expect(output.shape == (B, T, H), "output should have shape (batch, seq, H) = {}, got {}",
+           (B, T, H), output.shape)
+    if h_n.shape == (1, B, H):
+        expect(False, "h_n should be (batch, H) = {}, got {} (the course's h_n has no layer axis)",
+               (B, H), h_n.shape)
+    return output, h_n, c_n
+
+
+def stepwise_from_start(x, h0, c0, w):
+    """Every step started from the initial state: the state is not carried."""
+    outs = [ref.lstm_cell(x[:, t], (h0, c0), w) for t in range(x.shape[1])]
+    return torch.stack([o[0] for o in outs], 1), outs
+
+
+def judge_layer(learner, B, T, I, H, seed, with_state=True):
+    m, x, h0, c0 = layer_data(B, T, I, H, seed)
+    w = weights_of(m)
+    state = (h0, c0) if with_state else None
+    with torch.set_grad_enabled(False):
+        want, (wh, wc) = m(x, (h0[None], c0[None])) if with_state else m(x)
+    try:
+        got = alone(learner, "lstm_forward", x, state, w, uses=LAYER_NAMES)
+    except LearnerError as exc:
+        if with_state or exc.kind != "raised":
+            raise
+        expect(False, "lstm_forward failed with state=None ({}): None means both memories start at "
+               "zeros, (batch, H) each", exc.detail[:160])
+    output, h_n, c_n = unpack_layer(got, B, T, H)
+    if with_state:
+        not_carried, steps = stepwise_from_start(x, h0, c0, w)
+        if T > 1 and close(output, not_carried):
+            expect(False, "the state is not carried from one step to the next: every step starts "
+                   "from the initial state; feed each step's (h_t, c_t) into the next step")
+    judge(output, want, "lstm_forward's output", [], "output[:, t] should be h_t, step t's hidden state, "
+          "as nn.LSTM(batch_first=True) gives.")
+    if T > 1 and close(h_n, want[:, 0]):
+        expect(False, "h_n is taken from the first step; it is the hidden state after the last step")
+    judge(h_n, wh[0], "h_n", [], "h_n should be the hidden state after the last step, output[:, -1].")
+    if T > 1 and close(c_n, c0):
+        expect(False, "c_n is the initial cell state; it should be the cell state after the last step")
+    judge(c_n, wc[0], "c_n", [(wh[0], "c_n is the hidden state h_n; it should be the cell state after "
+                                      "the last step")], "c_n should be the cell state after the last step.")
+
+
+@graded("lstm_forward", weight=3)
+def test_lstm_forward_matches_nn_lstm(learner):
+    "equals a one-layer nn.LSTM(batch_first=True) with the same weights and initial state"
+    for k, (B, T, I, H) in enumerate(((3, 6, 4, 5), (1, 9, 2, 3), (4, 2, 6, 2))):
+        judge_layer(learner, B, T, I, H, seed=200 + 10 * k)
+
+
+@graded("lstm_forward")
+def test_lstm_forward_zero_state(learner):
+    "starts from zeros when state is None"
+    for k, (B, T, I, H) in enumerate(((2, 5, 3, 4), (3, 1, 2, 6))):
+        judge_layer(learner, B, T, I, H, seed=240 + 10 * k, with_state=False)
+
+
+@graded("lstm_forward")
+def test_lstm_forward_single_step(learner):
+    "handles a sequence of one step and a batch of one"
+    judge_layer(learner, 1, 1, 3, 4, seed=260)
+
+
+# --- lstm_param_count -------------------------------------------------------------------
+def count(I, H, L):
+    return sum(p.numel() for p in nn.LSTM(I, H, L).parameters())
+
+
+def param_alternatives(I, H, L):
+    return [
+        (sum(4 * H * ((I if k == 0 else H) + H) + 4 * H for k in range(L)),
+         "the count has one bias per gate; nn.LSTM has two, bias_ih and bias_hh (8H per layer)"),
+        (sum(4 * H * ((I if k == 0 else H) + H) for k in range(L)),
+         "the count leaves out the biases (bias_ih and bias_hh, 8H per layer)"),
+        (L * (4 * H * (I + H) + 8 * H), "every layer is counted with input_size inputs; the layers "
+                                        "after the first take the layer below's output, hidden_size"),
+        (4 * H * (I + H) + 8 * H, "the count ignores num_layers: every layer has its own weights"),
+        (sum(3 * H * ((I if k == 0 else H) + H) + 6 * H for k in range(L)),
+         "the count has 3 gates; an LSTM has 4 (input, forget, cell, output)"),
+        (sum(4 * H * (I if k == 0 else H) + 8 * H for k in range(L)),
+         "the count leaves out the recurrent weights weight_hh (4H x H per layer)"),
+    ]
+
+
+def judge_count(got, I, H, L):
+    expect(isinstance(got, (int, np.integer)) and not isinstance(got, bool),
+           "lstm_param_count should return an int, got {}", type(got).__name__)
+    want = count(I, H, L)
+    if got == want:
+        return
+    for alt, message in param_alternatives(I, H, L):
+        if got == alt and alt != want:
+            expect(False, "lstm_param_count({}, {}, {}) = {}, expected {}: {}", I, H, L, got, want, message)
+    expect(False, "lstm_param_count({}, {}, {}) = {}, expected {}: each layer has 4H x (in + H) weights "
+           "and 8H biases", I, H, L, got, want)
+
+
+@graded("lstm_param_count")
+def test_param_count_one_layer(learner):
+    "counts a one-layer nn.LSTM's parameters, biases included"
+    for I, H in ((3, 5), (83, 256), (1, 1)):
+        judge_count(learner.lstm_param_count(I, H, 1), I, H, 1)
+
+
+@graded("lstm_param_count", weight=2)
+def test_param_count_layers(learner):
+    "counts stacked layers, whose input size is hidden_size"
+    for I, H, L in ((83, 256, 2), (10, 20, 3), (7, 4, 4)):
+        judge_count(learner.lstm_param_count(I, H, L), I, H, L)
+
+
+@graded("lstm_param_count")
+def test_param_count_default_layers(learner):
+    "num_layers defaults to 1"
+    judge_count(learner.call("lstm_param_count", 12, 9), 12, 9, 1)
