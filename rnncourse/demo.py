@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rnncourse import course, submissions
+from rnncourse.grading.hidden import revealing_lines
 
 DEMO = course.ROOT / "demo"
 PREFIX = "demo-"
@@ -171,9 +172,7 @@ def main() -> int:
 def leaks_in_feedback(assignment: str, root: Path) -> list[str]:
     """Feedback must not show hidden-test source: look for its lines in every feedback page."""
     hidden = (course.ROOT / "autograder" / f"test_{assignment}.py").read_text()
-    code_like = ("expect(", "def test_", "learner.", "ref.", "@graded")
-    needles = [ln.strip() for ln in hidden.splitlines()
-               if len(ln.strip()) > 20 and any(k in ln for k in code_like)]
+    needles = revealing_lines(hidden)
     problems = []
     for page in (root / "feedback").glob(f"*/{assignment}/*.html"):
         html = page.read_text()

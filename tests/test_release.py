@@ -7,6 +7,7 @@ import pytest
 
 from rnncourse import build, course
 from rnncourse.build import definitions
+from rnncourse.grading.hidden import revealing_lines
 
 ROOT = course.ROOT
 SOLUTION_MARKERS = re.compile(r"### (BEGIN|END) (SOLUTION|HIDDEN TESTS)")
@@ -40,10 +41,10 @@ def test_release_has_no_solutions_or_hidden_tests(path):
     hidden = (ROOT / "autograder" / f"test_{assignment}.py").read_text()
     reference = (ROOT / "solutions" / f"{course.ASSIGNMENTS[assignment]}.py").read_text()
     shown = {ln.strip() for c in json.loads(text)["cells"] for ln in "".join(c["source"]).splitlines()}
-    for line in set(hidden.splitlines()) | solution_body_lines(reference):
-        line = line.strip()
-        if len(line) > 20 and not line.startswith(("def ", "class ", '"""', "#", "import", "from")):
-            assert line not in shown, f"{assignment}: release shows answer or hidden-test text: {line}"
+    answers = {ln.strip() for ln in solution_body_lines(reference)
+               if len(ln.strip()) > 20 and not ln.strip().startswith(("#", "import", "from"))}
+    for line in revealing_lines(hidden) | answers:
+        assert line not in shown, f"{assignment}: release shows answer or hidden-test text: {line}"
 
 
 def solution_body_lines(reference: str) -> set:

@@ -22,8 +22,17 @@ import pytest
 from rnncourse.grading.plaindata import Described, Iterated, ModuleData
 from rnncourse.grading.session import LearnerError, LearnerSession, Remote
 
-__all__ = ["graded", "expect", "Mistake", "Learner", "LearnerError", "Remote", "rel_error",
+__all__ = ["graded", "expect", "revealing_lines", "Mistake", "Learner", "LearnerError", "Remote", "rel_error",
            "array", "Described", "Iterated", "ModuleData", "allclose"]
+
+
+def revealing_lines(test_module_source: str) -> set[str]:
+    """Lines of a hidden test module that would give its checks away if a learner saw them
+    (a release notebook or a feedback page must show none): calls on the learner's code, the
+    reference, the expectations. Common lines (``with torch.no_grad():``) are not among them."""
+    markers = ("expect(", "def test_", "learner.", "ref.", "@graded", "scenario(")
+    return {ln.strip() for ln in test_module_source.splitlines()
+            if len(ln.strip()) > 20 and any(m in ln for m in markers)}
 
 
 class Mistake(AssertionError):
@@ -103,6 +112,8 @@ class Learner:
         return self.session.call(name, *args, kwargs=kwargs, keep=True)
 
     def scenario(self, name: str, **params):
+        """Run the sandbox driver ``name``; pass ``label="<function>"`` so that a failure
+        names the learner's function rather than the driver."""
         return self.session.scenario(name, **params)
 
     def defines(self, name: str) -> bool:

@@ -291,12 +291,14 @@ class LearnerSession:
         no_grad, timeout, kwargs (keyword arguments for the learner's function)."""
         return self._call(name, args, **options)
 
-    def scenario(self, name: str, *, timeout: float | None = None, seed: int | None = None, **params):
+    def scenario(self, name: str, *, timeout: float | None = None, seed: int | None = None,
+                 label: str | None = None, **params):
+        """Run a sandbox driver; ``label`` is the learner's function its messages speak of."""
         msg = {"op": "scenario", "name": name, "params": plaindata.encode(_refs(params))}
         if seed is not None:
             msg["seed"] = seed
-        reply = self._request(msg, name, timeout)
-        return self._decode(reply.get("value"), name)
+        reply = self._request(msg, label or name, timeout)
+        return self._decode(reply.get("value"), label or name)
 
     def defines(self, name: str) -> bool:
         return name in self.report.names
