@@ -6,6 +6,10 @@ and sends back its return value as plain data. A driver is for what cannot be do
 call by call from outside: a training loop over the learner's model, say. It returns
 plain data (weights, losses, samples) that the trusted side checks or recomputes.
 
+``learner.scenario`` keeps the keywords ``seed``, ``timeout`` and ``label`` for itself
+(seeding every generator, the time limit, the function named in messages): give a
+driver's own parameters other names.
+
 Drivers are not secret (the learner's process can read them); what the grade depends
 on is decided on the trusted side.
 """
