@@ -63,16 +63,13 @@ def sine_errors(pred, x, y, warmup: int = 3) -> tuple[float, float]:
     return model, last
 
 
-def _detach(hidden):
-    if hidden is None or hasattr(hidden, "detach"):
-        return None if hidden is None else hidden.detach()
-    return type(hidden)(_detach(h) for h in hidden)
-
-
 def train_sine(model, batches, lr: float = 0.01, clip: float | None = 1.0, progress=None,
-               snapshot_every: int = 0, probe=None):
+               snapshot_every: int = 0, probe=None, detach=None):
     """The notebook's loop: Adam on mean squared error, hidden state carried and detached
     between batches, gradients clipped at ``clip``.
+
+    ``detach`` cuts the carried hidden state from the graph; the notebook passes your
+    ``detach_hidden``. Without it the state is taken to be one tensor (``nn.RNN``'s).
 
     Returns (losses, snapshots): one loss per batch, and every ``snapshot_every`` batches
     (step, prediction on ``probe``'s x) when ``probe`` is given.
@@ -90,7 +87,7 @@ def train_sine(model, batches, lr: float = 0.01, clip: float | None = 1.0, progr
             with torch.no_grad():
                 snapshots.append((step, model(probe[0], None)[0].detach().clone()))
         output, hidden = model(x, hidden)
-        hidden = _detach(hidden)
+        hidden = hidden.detach() if detach is None else detach(hidden)
         loss = F.mse_loss(output, y)
         opt.zero_grad()
         loss.backward()
