@@ -54,21 +54,33 @@ def check_split_gru_weights(split_gru_weights):
     passed("split_gru_weights")
 
 
-def _gru_weights(cell):
-    H = cell.hidden_size
-    wi, wh, bi, bh = cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh
-    block = [slice(k * H, (k + 1) * H) for k in range(3)]
-    return {"reset": (wi[block[0]], wh[block[0]], bi[block[0]] + bh[block[0]]),
-            "update": (wi[block[1]], wh[block[1]], bi[block[1]] + bh[block[1]]),
-            "new": (wi[block[2]], wh[block[2]], bi[block[2]], bh[block[2]])}
+def _random(*shape, gen, scale):
+    return torch.randn(*shape, generator=gen) * scale
+
+
+def _gru_from_weights(I, H, seed, scale=0.7):
+    """Random weights in the form split_gru_weights returns, and an nn.GRUCell that holds them
+    (PyTorch's packing order: reset, update, new)."""
+    g = torch.Generator().manual_seed(seed)
+    w = {"reset": (_random(H, I, gen=g, scale=scale), _random(H, H, gen=g, scale=scale), _random(H, gen=g, scale=scale)),
+         "update": (_random(H, I, gen=g, scale=scale), _random(H, H, gen=g, scale=scale), _random(H, gen=g, scale=scale)),
+         "new": (_random(H, I, gen=g, scale=scale), _random(H, H, gen=g, scale=scale),
+                 _random(H, gen=g, scale=scale), _random(H, gen=g, scale=scale))}
+    cell = nn.GRUCell(I, H)
+    with torch.no_grad():
+        order = ("reset", "update", "new")
+        cell.weight_ih.copy_(torch.cat([w[k][0] for k in order]))
+        cell.weight_hh.copy_(torch.cat([w[k][1] for k in order]))
+        cell.bias_ih.copy_(torch.cat([w["reset"][2], w["update"][2], w["new"][2]]))
+        cell.bias_hh.copy_(torch.cat([torch.zeros(2 * H), w["new"][3]]))
+    return w, cell
 
 
 def check_gru_cell(gru_cell):
-    cell = _module(nn.GRUCell, 4, 3, seed=3, scale=0.7)
+    w, cell = _gru_from_weights(4, 3, seed=3)
     torch.manual_seed(4)
     x, h = torch.randn(2, 4), torch.randn(2, 3)
     with torch.no_grad():
-        w = _gru_weights(cell)
         out = _as_tensor(gru_cell(x, h, w), "gru_cell's result")
         want = cell(x, h)
     check(tuple(out.shape) == (2, 3), "h_t should have shape (batch, H) = (2, 3), got {}", tuple(out.shape))
@@ -111,20 +123,28 @@ def check_ewma(ewma):
     passed("ewma")
 
 
-def _lstm_weights(cell):
-    b = cell.bias_ih + cell.bias_hh
-    H = cell.hidden_size
-    return {gate: (cell.weight_ih[k * H:(k + 1) * H], cell.weight_hh[k * H:(k + 1) * H], b[k * H:(k + 1) * H])
-            for k, gate in enumerate(("input", "forget", "cell", "output"))}
+def _lstm_from_weights(I, H, seed, scale=0.5):
+    """Random weights in the form split_lstm_weights returns, and an nn.LSTMCell that holds them
+    (PyTorch's packing order: input, forget, cell, output; the bias all in bias_ih)."""
+    g = torch.Generator().manual_seed(seed)
+    gates = ("input", "forget", "cell", "output")
+    w = {k: (_random(H, I, gen=g, scale=scale), _random(H, H, gen=g, scale=scale), _random(H, gen=g, scale=scale))
+         for k in gates}
+    cell = nn.LSTMCell(I, H)
+    with torch.no_grad():
+        cell.weight_ih.copy_(torch.cat([w[k][0] for k in gates]))
+        cell.weight_hh.copy_(torch.cat([w[k][1] for k in gates]))
+        cell.bias_ih.copy_(torch.cat([w[k][2] for k in gates]))
+        cell.bias_hh.zero_()
+    return w, cell
 
 
 def check_peephole_lstm_cell(peephole_lstm_cell):
-    cell = _module(nn.LSTMCell, 3, 4, seed=5)
+    w, cell = _lstm_from_weights(3, 4, seed=5)
     torch.manual_seed(6)
     x, h, c = torch.randn(2, 3), torch.randn(2, 4), torch.randn(2, 4)
     zeros = {k: torch.zeros(4) for k in ("input", "forget", "output")}
     with torch.no_grad():
-        w = _lstm_weights(cell)
         out = peephole_lstm_cell(x, (h, c), w, zeros)
         check(isinstance(out, tuple) and len(out) == 2, "peephole_lstm_cell should return (h_t, c_t)")
         want_h, want_c = cell(x, (h, c))
