@@ -129,7 +129,7 @@ def run(root: Path = course.ROOT, out=print) -> list[str]:
         nbgrader(root, "generate_feedback", assignment, "--force", "--log-level=WARN")
     nbgrader(root, "export", "--log-level=WARN")
 
-    out(f"\n{'assignment':<22} {'student':<24} {'autograded':>10} {'predicted':>10}   learner")
+    out(f"\n{'assignment':<22} {'student':<42} {'autograded':>10} {'predicted':>10}   learner")
     for assignment in assignments:
         grades = grades_from_gradebook(assignment, root)
         weights = hidden_test_weights(assignment)
@@ -148,7 +148,7 @@ def run(root: Path = course.ROOT, out=print) -> list[str]:
             flag = "ok" if abs(got - want) < 0.01 else "MISMATCH"
             if flag != "ok":
                 problems.append(f"{assignment}/{person.student}: autograded {got}, predicted {want}")
-            out(f"{assignment:<22} {person.student:<24} {got:>6.2f}/{max_total:<3g} {want:>10.2f}   "
+            out(f"{assignment:<22} {person.student:<42} {got:>6.2f}/{max_total:<3g} {want:>10.2f}   "
                 f"{flag}  {person.about[:60]}")
         problems += leaks_in_feedback(assignment, root)
         missing = [p.student for p in people if p.assignment == assignment and not
