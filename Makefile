@@ -6,7 +6,7 @@ BIN := $(abspath $(VENV))/bin
 # nbgrader runs `alembic` from PATH when it creates gradebook.db: the venv comes first.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help install system-deps lab formgrader release check-release autograde demo test lint selfcheck clean
+.PHONY: help install system-deps lab formgrader release check-release autograde demo test lint selfcheck bench bench-quick clean
 
 help:
 	@echo "make demo      build release/, autograde a demo class with nbgrader, print the grades"
@@ -17,6 +17,7 @@ help:
 	@echo "make autograde A=04_sequence_batching   (instructors: the class in submitted/)"
 	@echo "make selfcheck NB=release/04_sequence_batching/04_sequence_batching.ipynb"
 	@echo "make lint      ruff"
+	@echo "make bench     the Anna KaRNNa CPU benchmark (quiet machine, ~30 min)"
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -63,10 +64,17 @@ selfcheck: install
 	$(BIN)/python -m rnncourse.selfcheck $(NB)
 
 lint: install
-	$(BIN)/ruff check rnncourse autograder solutions tests
+	$(BIN)/ruff check rnncourse autograder solutions tests benchmarks
 
 test: install lint
 	$(BIN)/python -m pytest tests
+
+# The project's CPU benchmark (about 30 minutes; bench-quick: 3 minutes). Timings need a quiet machine.
+bench: install
+	$(BIN)/python benchmarks/anna_karnna.py
+
+bench-quick: install
+	$(BIN)/python benchmarks/anna_karnna.py --quick
 
 clean:
 	rm -rf submitted autograded feedback gradebook.db grades.csv build

@@ -51,21 +51,45 @@ def _solution_cells(nb: dict):
             yield cell, nbg.get("grade_id", "")
 
 
+def without_markers(code: str) -> str:
+    return "\n".join(ln for ln in code.splitlines() if ln.strip() not in
+                     ("### BEGIN SOLUTION", "### END SOLUTION"))
+
+
+def provided_source(spec: dict, root: Path) -> str:
+    """A provided cell: working reference functions of an earlier assignment, given to learners
+    with a later one (``{"module": "sequence_batching", "names": [...], "note": "..."}``)."""
+    defs = definitions(root / "solutions" / f"{spec['module']}.py")
+    parts = [f"# {spec.get('note', 'Provided: working versions of earlier functions.')}",
+             "import numpy as np"]
+    parts += [without_markers(defs[name]) for name in spec["names"]]
+    return "\n\n\n".join(parts)
+
+
+def _provided_cells(nb: dict):
+    for cell in nb["cells"]:
+        spec = cell.get("metadata", {}).get("course", {}).get("provided")
+        if cell["cell_type"] == "code" and spec:
+            yield cell, spec
+
+
 def sync(assignment: str, root: Path = course.ROOT, write: bool = True) -> list[str]:
-    """Copy reference definitions into the source notebook; returns the cells that changed."""
+    """Copy reference definitions into the source notebook's solution cells, and earlier
+    assignments' reference functions into its provided cells; returns the cells that changed."""
     ref = root / "solutions" / f"{course.ASSIGNMENTS[assignment]}.py"
     path = course.notebook("source", assignment, root)
     if not ref.exists():
         return []
     defs = definitions(ref)
     nb = json.loads(path.read_text())
+    wanted = [(cell, grade_id, defs[grade_id]) for cell, grade_id in _solution_cells(nb) if grade_id in defs]
+    wanted += [(cell, cell["metadata"]["nbgrader"]["grade_id"], provided_source(spec, root))
+               for cell, spec in _provided_cells(nb)]
     changed = []
-    for cell, grade_id in _solution_cells(nb):
-        if grade_id not in defs:
-            continue
+    for cell, grade_id, text in wanted:
         src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-        if src != defs[grade_id]:
-            cell["source"] = defs[grade_id]
+        if src != text:
+            cell["source"] = text
             changed.append(grade_id)
     if changed and write:
         path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")

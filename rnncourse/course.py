@@ -14,6 +14,16 @@ ASSIGNMENTS = {
 }
 
 
+# files a submission carries beside its notebook (the project's trained model), and the
+# reference's copies of them in solutions/checkpoints/
+SUBMISSION_FILES = {"05_anna_karnna": ["anna_karnna.pt"]}
+
+
+def reference_files(assignment: str, root: Path = ROOT) -> list[Path]:
+    """The reference submission's files besides its notebook."""
+    return [root / "solutions" / "checkpoints" / name for name in SUBMISSION_FILES.get(assignment, [])]
+
+
 def notebook(kind: str, assignment: str, root: Path = ROOT) -> Path:
     """``kind`` is ``source`` or ``release``."""
     return root / kind / assignment / f"{assignment}.ipynb"

@@ -65,7 +65,8 @@ def write_submission(person: DemoLearner, root: Path) -> Path:
     nb = submissions.make(person.assignment, person.code, base=person.base)
     path = root / "submitted" / person.student / person.assignment / f"{person.assignment}.ipynb"
     shutil.rmtree(path.parent, ignore_errors=True)
-    return submissions.write(nb, path)
+    files = course.reference_files(person.assignment) if person.base == "reference" else []
+    return submissions.write(nb, path, files)
 
 
 def grades_from_gradebook(assignment: str, root: Path, prefix: str = PREFIX) -> dict:

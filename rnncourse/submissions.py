@@ -21,6 +21,7 @@ import ast
 import copy
 import json
 import re
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -135,7 +136,10 @@ def make(assignment: str, variant_code: str | None = None, *, base: str = "refer
     return nb
 
 
-def write(nb: dict, path: Path) -> Path:
+def write(nb: dict, path: Path, files=()) -> Path:
+    """Write the notebook, and copy ``files`` (a trained checkpoint, say) beside it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
+    for f in files:
+        shutil.copy(f, path.parent / Path(f).name)
     return path

@@ -30,6 +30,7 @@ def graded_corpus(assignment: str, kind: str) -> dict:
     for v in variants:
         target = next(iter(v.expect), None)
         nb = submissions.make(assignment, v.code, base="reference", target=target)
-        paths.append(submissions.write(nb, tmp / v.name / f"{assignment}.ipynb"))
+        files = course.reference_files(assignment)  # every variant starts from the reference work
+        paths.append(submissions.write(nb, tmp / v.name / f"{assignment}.ipynb", files))
     records = grade_many(paths, assignment, jobs=2)
     return {v.name: r for v, r in zip(variants, records)}

@@ -41,8 +41,11 @@ def test_release_has_no_solutions_or_hidden_tests(path):
     hidden = (ROOT / "autograder" / f"test_{assignment}.py").read_text()
     reference = (ROOT / "solutions" / f"{course.ASSIGNMENTS[assignment]}.py").read_text()
     shown = {ln.strip() for c in json.loads(text)["cells"] for ln in "".join(c["source"]).splitlines()}
+    # lines of the answers that the notebook does not show anyway (outside its solution regions)
+    source = json.loads(course.notebook("source", assignment).read_text())
+    given = {ln.strip() for c in source["cells"] for ln in outside_solutions("".join(c["source"]))}
     answers = {ln.strip() for ln in solution_body_lines(reference)
-               if len(ln.strip()) > 20 and not ln.strip().startswith(("#", "import", "from"))}
+               if len(ln.strip()) > 20 and not ln.strip().startswith(("#", "import", "from"))} - given
     for line in revealing_lines(hidden) | answers:
         assert line not in shown, f"{assignment}: release shows answer or hidden-test text: {line}"
 
@@ -57,6 +60,19 @@ def solution_body_lines(reference: str) -> set:
             inside = False
         elif inside:
             out.add(line)
+    return out
+
+
+def outside_solutions(text: str) -> list:
+    """Lines of a cell outside its solution regions."""
+    inside, out = False, []
+    for line in text.splitlines():
+        if "### BEGIN SOLUTION" in line:
+            inside = True
+        elif "### END SOLUTION" in line:
+            inside = False
+        elif not inside:
+            out.append(line)
     return out
 
 
