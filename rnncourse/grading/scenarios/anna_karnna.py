@@ -21,8 +21,15 @@ GRADER: dict = {}
 
 
 def _load_grader(grader_code: str) -> None:
+    """Run the grader's code as a module of its own (so that its model pickles by name)."""
     if grader_code and not GRADER:
-        exec(compile(grader_code, "<grader model>", "exec"), GRADER)
+        import sys
+        import types
+
+        module = types.ModuleType("anna_karnna_grader_model")
+        sys.modules[module.__name__] = module
+        exec(compile(grader_code, "<grader model>", "exec"), module.__dict__)
+        GRADER.update(module.__dict__)
 
 
 def _net(ns, tokens, n_hidden, n_layers, drop_prob, net_seed, scale=None, learners=False):
