@@ -24,12 +24,22 @@ def model_device(net) -> torch.device:
     return next(net.parameters()).device
 
 
-def warmup_cosine(step: int, total_steps: int, warmup_frac: float = 0.05, floor: float = 0.05) -> float:
-    """The learning-rate multiplier at ``step``: linear warm-up, then a cosine down to ``floor``."""
+def warmup_cosine(step: int, total_steps: int, warmup_frac: float = 0.03, floor: float = 0.03,
+                  decay_frac: float = 0.4) -> float:
+    """The learning-rate multiplier at ``step`` of ``total_steps``: a linear warm-up over the
+    first ``warmup_frac`` of the steps, the peak rate held, then a cosine down to ``floor`` over
+    the last ``decay_frac`` ("warm-up, stable, decay"; ``decay_frac=1`` is the plain cosine).
+
+    A short run learns fastest at the peak rate; the decay at the end removes the noise that a
+    high rate leaves (benchmarks/README.md).
+    """
     warmup = max(1, int(total_steps * warmup_frac))
     if step < warmup:
         return (step + 1) / warmup
-    progress = min(1.0, (step - warmup) / max(1, total_steps - warmup))
+    decay_start = max(warmup, total_steps - int(total_steps * decay_frac))
+    if step < decay_start:
+        return 1.0
+    progress = min(1.0, (step - decay_start) / max(1, total_steps - decay_start))
     return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress))
 
 

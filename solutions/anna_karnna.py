@@ -78,7 +78,8 @@ def train(net, data, epochs=10, batch_size=10, seq_length=50, lr=0.001, clip=5, 
         lr: Adam's learning rate (the peak rate when ``schedule="cosine"``).
         clip: the gradient norm is clipped to at most ``clip`` before every step.
         print_every: validate (and report) every ``print_every`` steps.
-        schedule: "constant", or "cosine" (linear warm-up, then cosine decay).
+        schedule: "constant", or "cosine" (``warmup_cosine``: warm-up, the peak rate held,
+            then a cosine decay over the last 40% of the steps).
     Returns:
         history: dict of lists (step, train_loss, val_step, val_loss, seconds); not graded.
     """
