@@ -24,7 +24,7 @@ def model_device(net) -> torch.device:
     return next(net.parameters()).device
 
 
-def warmup_cosine(step: int, total_steps: int, warmup_frac: float = 0.03, floor: float = 0.03,
+def warmup_cosine(step: int, total_steps: int, warmup_frac: float = 0.15, floor: float = 0.03,
                   decay_frac: float = 0.4) -> float:
     """The learning-rate multiplier at ``step`` of ``total_steps``: a linear warm-up over the
     first ``warmup_frac`` of the steps, the peak rate held, then a cosine down to ``floor`` over

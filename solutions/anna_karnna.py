@@ -68,7 +68,7 @@ class CharRNN(nn.Module):
 
 
 def train(net, data, epochs=10, batch_size=10, seq_length=50, lr=0.001, clip=5, val_frac=0.1,
-          print_every=10, schedule="constant"):
+          print_every=10, schedule="constant", weight_decay=0.0):
     """Train ``net`` on an encoded text with Adam and cross-entropy.
 
     Args:
@@ -80,6 +80,8 @@ def train(net, data, epochs=10, batch_size=10, seq_length=50, lr=0.001, clip=5, 
         print_every: validate (and report) every ``print_every`` steps.
         schedule: "constant", or "cosine" (``warmup_cosine``: warm-up, the peak rate held,
             then a cosine decay over the last 40% of the steps).
+        weight_decay: AdamW's decoupled weight decay: every step also shrinks each weight by
+            ``lr * weight_decay`` of itself (0 is plain Adam).
     Returns:
         history: dict of lists (step, train_loss, val_step, val_loss, seconds); not graded.
     """
@@ -87,7 +89,7 @@ def train(net, data, epochs=10, batch_size=10, seq_length=50, lr=0.001, clip=5, 
     device = next(net.parameters()).device
     n_chars = len(net.chars)
     net.train()
-    opt = torch.optim.Adam(net.parameters(), lr=lr)
+    opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=weight_decay)
     criterion = nn.CrossEntropyLoss()
     train_data, val_data = train_val_split(data, val_frac)
     steps_per_epoch = len(train_data) // (batch_size * seq_length)

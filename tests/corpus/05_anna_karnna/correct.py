@@ -195,9 +195,10 @@ def _norm_clip(params, max_norm):
     return total
 
 
-def train(net, data, epochs=10, batch_size=10, seq_length=50, lr=0.001, clip=5, val_frac=0.1, print_every=10):
+def train(net, data, epochs=10, batch_size=10, seq_length=50, lr=0.001, clip=5, val_frac=0.1, print_every=10,
+          weight_decay=0.0):
     dev = next(net.parameters()).device
-    optimizer = torch.optim.Adam(net.parameters(), lr)
+    optimizer = torch.optim.Adam(net.parameters(), lr, weight_decay=weight_decay)  # L2, not AdamW
     split = int(len(data) * (1 - val_frac))
     train_part = data[:split]
     for epoch in range(epochs):
