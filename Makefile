@@ -54,7 +54,7 @@ check-release: install
 
 # Instructors: autograde one assignment of the class in submitted/ (A=04_sequence_batching)
 autograde: install
-	-$(BIN)/python -m rnncourse.grading.intake $(A)
+	$(BIN)/python -m rnncourse.grading.intake $(A)
 	$(BIN)/nbgrader autograde $(A)
 
 demo: install release

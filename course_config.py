@@ -10,7 +10,13 @@ Autograding never runs a learner's notebook in nbgrader's own kernel. The
 with the hidden tests in ``autograder/`` (see ``rnncourse/grading``).
 """
 
+from rnncourse.grading.nbgrader_plugin import guard_copies
+
 c = get_config()  # noqa: F821  (injected by traitlets when nbgrader loads the file)
+
+# nbgrader copies a submission's files with shutil.copy, which follows links: refuse links and
+# special files instead (`make autograde` names them first, with rnncourse.grading.intake).
+guard_copies()
 
 c.CourseDirectory.course_id = "rnn-course"
 c.CourseDirectory.source_directory = "source"
@@ -30,6 +36,17 @@ c.LockCells.lock_readonly_cells = True
 
 # A learner who deletes a test cell gets it back (scored by the hidden tests anyway).
 c.OverwriteCells.add_missing_cells = True
+
+# What a learner can edit in a cell's nbgrader metadata is replaced by the course's own first,
+# so duplicated or orphaned test cells, missing grade ids or changed points never break grading.
+c.Autograde.sanitize_preprocessors = [
+    "rnncourse.grading.nbgrader_plugin.RestoreCourseMetadata",
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "nbgrader.preprocessors.OverwriteCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
 
 # Scoring: the learner's code runs sandboxed; the hidden tests score it in a trusted process.
 c.Autograde.autograde_preprocessors = [

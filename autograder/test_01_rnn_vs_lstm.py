@@ -3,14 +3,32 @@
 Each test checks one property on fresh random weights and compares with PyTorch's own
 modules (nn.RNNCell, nn.RNN, clip_grad_norm_) or with the reference; a failure says
 which term or property is wrong and the likely mistake behind it.
+
+Only values are judged: the outputs of the learner's functions on inputs made here. The
+trained SineRNN is judged by its weights, read back after the notebook's loop trained it
+from starting weights chosen here, against the same training replayed here. Whether
+detach_hidden's result is cut from the graph cannot be seen from outside the learner's
+process and is not scored (``unobservable``).
 """
+
+import re
+from contextlib import contextmanager
 
 import numpy as np
 import torch
 import torch.nn as nn
 
-from rnncourse.grading.hidden import LearnerError, Mistake, ModuleData, array, expect, graded
-from rnncourse.sequences import predict_streams, sine_eval_streams
+from rnncourse import sequences
+from rnncourse.grading.hidden import (
+    Described,
+    Iterated,
+    LearnerError,
+    Mistake,
+    array,
+    expect,
+    graded,
+    unobservable,
+)
 from solutions import rnn_vs_lstm as ref
 
 SHAPES = [(3, 4, 5), (1, 7, 2), (8, 3, 3), (2, 1, 6)]  # (batch, input_size, hidden_size)
@@ -347,7 +365,8 @@ def test_clip_accepts_generator(learner):
     grads = grads_of(g, SHAPES_P, 3.0)
     want_total, want = torch_clip(grads, 1.0)
     try:
-        total, after = learner.scenario("rnn_vs_lstm.clip_generator", grads=grads, max_norm=1.0)
+        total, after = learner.scenario("rnn_vs_lstm.clip_generator", grads=grads, max_norm=1.0,
+                                        label="clip_grad_norm")
     except LearnerError as exc:
         raise Mistake(f"{exc} when given model.parameters() (a generator)") from None
     expect(all(close(a, b) for a, b in zip(after, want)),
@@ -358,56 +377,97 @@ def test_clip_accepts_generator(learner):
 
 
 # --- detach_hidden ------------------------------------------------------------------------
+DETACHED = ("whether the result is cut from the graph (detached) cannot be seen from outside your "
+            "notebook's process, so it is not scored here; only the structure and the values are. "
+            "The notebook's check_detach_hidden shows it: the result must not require grad, for "
+            "h and for the cell state c alike")
+
+
+def hidden_state(kind):
+    """A hidden state made here, as an RNN (a tensor) or an LSTM ((h, c), or [h, c]) leaves it;
+    its tensors require grad, as a state still attached to its graph does."""
+    torch.manual_seed(31)  # the weights of the module
+    x = torch.randn(3, 4, 2)
+    with torch.no_grad():
+        if kind == "tensor":
+            _, h = nn.RNN(2, 5, batch_first=True)(x)
+            items = [h]
+        else:
+            _, (h, c) = nn.LSTM(2, 5, batch_first=True)(x)
+            items = [h, c]
+    items = [t.clone().requires_grad_(True) for t in items]
+    return items[0] if kind == "tensor" else (tuple(items) if kind == "tuple" else items), items
+
+
 def detach_case(learner, kind):
-    try:
-        return learner.scenario("rnn_vs_lstm.detach_case", kind=kind)
-    except LearnerError as exc:
-        what = {"tensor": "an RNN's hidden state (a tensor)", "tuple": "an LSTM's (h, c) tuple",
-                "list": "a list [h, c]"}[kind]
-        raise Mistake(f"{exc} when given {what}: handle a tensor, and a tuple or list of "
-                      "tensors (one at a time)") from None
+    """The learner's detach_hidden on a hidden state of ``kind``: (what came back, the values given)."""
+    unobservable("detach_hidden", DETACHED)
+    hidden, values = hidden_state(kind)
+    what = {"tensor": "an RNN's hidden state (a tensor)", "tuple": "an LSTM's (h, c) tuple",
+            "list": "a list [h, c]"}[kind]
+    out = answer(lambda: learner.detach_hidden(hidden), f"given {what}",
+                 "handle a tensor, and a tuple or list of tensors (one at a time)")
+    return out, [t.detach() for t in values]
 
 
-def check_detached(facts, kind):
-    n = 1 if kind == "tensor" else 2
-    expect(len(facts["items"]) == n, "detach_hidden of {} should give back {}; got a {}",
-           "a tensor" if n == 1 else f"a {kind} (h, c)", "a tensor" if n == 1 else f"a {kind} of two",
-           facts["type"])
-    for k, (got, want) in enumerate(zip(facts["items"], facts["original"])):
-        expect(got is not None and close(got, want, atol=0, rtol=0),
-               "detach_hidden should keep the values of the hidden state (item {}): it cuts the "
-               "graph, it does not reset or change the state", k)
-    for k, in_graph in enumerate(facts["in_graph"]):
+def structure(value) -> str:
+    if isinstance(value, Iterated):
+        return "generator"
+    if isinstance(value, torch.Tensor):
+        return "tensor"
+    if isinstance(value, (tuple, list)):
+        return type(value).__name__
+    return _kind_name(value)
+
+
+def _kind_name(value) -> str:
+    if value is None:
+        return "None (is a `return` missing?)"
+    if isinstance(value, Described):
+        return printable(value.type_name)
+    if isinstance(value, np.ndarray):
+        return "numpy array"
+    return type(value).__name__
+
+
+def check_same_values(out, values, kind):
+    items = [out] if kind == "tensor" else list(out)
+    n = len(values)
+    expect(len(items) == n, "detach_hidden of {} should give back {}; got {} item(s)",
+           "a tensor" if n == 1 else f"a {kind} (h, c)", "one tensor" if n == 1 else f"a {kind} of two",
+           len(items))
+    for k, (got, want) in enumerate(zip(items, values)):
         which = "the result" if kind == "tensor" else ("h", "the cell state c")[k] + f" of the {kind}"
-        expect(not in_graph, "{} is still part of the graph (it requires grad): it was not cut from "
-               "the graph; call .detach() on every tensor of the hidden state", which)
+        expect(isinstance(got, torch.Tensor), "{} should be a tensor, got a {}", which, _kind_name(got))
+        expect(close(got.detach(), want, atol=0, rtol=0), "detach_hidden should keep the values of the hidden "
+               "state ({} differs): it cuts the graph, it does not reset or change the state", which)
 
 
 @graded("detach_hidden")
 def test_detach_tensor(learner):
-    "detaches a single hidden state tensor and keeps its values"
-    facts = detach_case(learner, "tensor")
-    expect(facts["type"] == "Tensor", "detach_hidden of a tensor should return a tensor, got a {}",
-           facts["type"])
-    check_detached(facts, "tensor")
+    "returns a single hidden state tensor as a tensor with the same values"
+    out, values = detach_case(learner, "tensor")
+    expect(structure(out) == "tensor", "detach_hidden of a tensor should return a tensor, got a {}",
+           structure(out))
+    check_same_values(out, values, "tensor")
 
 
 @graded("detach_hidden", weight=2)
 def test_detach_lstm_tuple(learner):
-    "detaches both h and c of an LSTM's (h, c) and returns a tuple"
-    facts = detach_case(learner, "tuple")
-    expect(facts["type"] == "tuple", "detach_hidden of an LSTM's (h, c) tuple should return the "
-           "same structure, a tuple, got a {} (nn.LSTM expects a tuple)", facts["type"])
-    check_detached(facts, "tuple")
+    "returns an LSTM's (h, c) as a tuple with the same values, h and c both"
+    out, values = detach_case(learner, "tuple")
+    expect(structure(out) == "tuple", "detach_hidden of an LSTM's (h, c) tuple should return the "
+           "same structure, a tuple, got a {} (nn.LSTM expects a tuple)", structure(out))
+    check_same_values(out, values, "tuple")
 
 
 @graded("detach_hidden")
 def test_detach_list(learner):
-    "keeps a list a list"
-    facts = detach_case(learner, "list")
-    expect(facts["type"] == "list", "detach_hidden of a list should return the same structure, a "
-           "list, got a {}", facts["type"])
-    check_detached(facts, "list")
+    "keeps a list a list, with the same values"
+    out, values = detach_case(learner, "list")
+    expect(structure(out) == "list", "detach_hidden of a list should return the same structure, a "
+           "list, got a {}", structure(out))
+    check_same_values(out, values, "list")
 
 
 # --- hidden_gradient_norms ----------------------------------------------------------------
@@ -586,40 +646,230 @@ def test_sine_is_recurrent_and_causal(learner):
            "which is cheating when predicting the next value")
 
 
-def standard(state: dict, hidden_dim: int) -> bool:
-    want = {k: tuple(v.shape) for k, v in ref.SineRNN(1, 1, hidden_dim, 1).state_dict().items()}
-    return {k: tuple(np.shape(v)) for k, v in state.items()} == want
+# --- SineRNN, trained: the learner's training against a replay here -------------------------
+SINE_HIDDEN = 32
+SINE_START = 3  # the seed of the starting weights (the replay learns well from them, tanh or ReLU)
+SINE_BATCHES = dict(n_batches=200, batch_size=8, seq_length=20, seed=3)
+# trained weights within this of the replay match it: other correct styles (nn.RNNCell in a
+# loop, own parameters) end up to 5e-6 away after 200 Adam steps (float rounding); one Adam step
+# moves a weight by about lr = 0.01, so any real difference in training is far above it
+SINE_TOL = 1e-3
+SINE_SHAPES = {"rnn.weight_ih_l0": (SINE_HIDDEN, 1), "rnn.weight_hh_l0": (SINE_HIDDEN, SINE_HIDDEN),
+               "rnn.bias_ih_l0": (SINE_HIDDEN,), "rnn.bias_hh_l0": (SINE_HIDDEN,),
+               "fc.weight": (1, SINE_HIDDEN), "fc.bias": (1,)}
+BIAS_SUFFIX = re.compile(r"bias_(ih|hh)(?:_l0)?$")
+
+
+def sine_twin(nonlinearity="tanh", batch_first=True):
+    """The reference SineRNN(1, 1, 32, 1), or the same with a ReLU recurrence or time-first input."""
+    twin = ref.SineRNN(1, 1, SINE_HIDDEN, 1)
+    if nonlinearity != "tanh" or not batch_first:
+        twin.rnn = nn.RNN(1, SINE_HIDDEN, 1, batch_first=batch_first, nonlinearity=nonlinearity)
+    return twin
+
+
+def with_weights(twin, state):
+    twin.load_state_dict({k: v.clone() for k, v in state.items()})
+    return twin
+
+
+def shapes_of(learner_state) -> dict:
+    """The learner's state_dict as key -> shape (its values are never used)."""
+    expect(isinstance(learner_state, dict) and all(isinstance(k, str) for k in learner_state),
+           "model.state_dict() should give a dict of named tensors, got {}", _kind_name(learner_state))
+    out = {}
+    for key, value in learner_state.items():
+        shape = getattr(value, "shape", None)
+        expect(shape is not None, "model.state_dict() holds {} under {!r}, not a tensor",
+               _kind_name(value), printable(key))
+        out[key] = tuple(int(n) for n in shape)
+    return out
+
+
+def printable(name: str, limit: int = 60) -> str:
+    """A learner's name, as one short printable word for a message."""
+    return "".join(ch if ch.isprintable() else "?" for ch in name)[:limit]
+
+
+def sine_key_map(shapes: dict) -> dict:
+    """learner key -> reference key, by shape (the shapes of SineRNN(1, 1, 32, 1) differ, but
+    for the two (32,) biases: by name suffix, else in order; the two are only ever added, so
+    either way gives the same model), or a Mistake naming what the layout lacks."""
+    def found():
+        text = ", ".join(f"{printable(k)} {tuple(v)}" for k, v in list(shapes.items())[:10])
+        return text[:300] or "no weights at all"
+    if any("reverse" in k for k in shapes):
+        expect(False, "the model has weights for a second, reversed direction (bidirectional): "
+               "a backward pass reads the later inputs, so the model sees the future; predicting "
+               "the next value needs a one-directional nn.RNN(input_size, hidden_dim, n_layers, "
+               "batch_first=True). Found {}", found())
+    if (SINE_HIDDEN, SINE_HIDDEN) not in shapes.values():
+        gates = [k for k, v in shapes.items() if len(v) == 2 and v[1] == SINE_HIDDEN
+                 and v[0] in (3 * SINE_HIDDEN, 4 * SINE_HIDDEN)]
+        expect(not gates, "the model's recurrent weights have {} rows: an nn.LSTM or nn.GRU; "
+               "SineRNN is a plain RNN, nn.RNN(input_size, hidden_dim, n_layers, batch_first=True) "
+               "with a linear layer on top. Found {}", shapes[gates[0]][0] if gates else 0, found())
+        expect(False, "SineRNN(1, 1, 32, 1) has no recurrent weight of shape (32, 32): the model "
+               "has no recurrence (no memory of earlier steps); use nn.RNN(input_size, hidden_dim, "
+               "n_layers, batch_first=True) followed by nn.Linear(hidden_dim, output_size). Found {}",
+               found())
+    mapping, biases = {}, []
+    by_shape = {v: k for k, v in SINE_SHAPES.items() if k not in ("rnn.bias_ih_l0", "rnn.bias_hh_l0")}
+    for key, shape in shapes.items():
+        if shape == (SINE_HIDDEN,):
+            biases.append(key)
+        elif shape in by_shape and by_shape[shape] not in mapping.values():
+            mapping[key] = by_shape[shape]
+    if len(biases) == 2:
+        named = [BIAS_SUFFIX.search(k) for k in biases]
+        if all(named) and {m.group(1) for m in named} == {"ih", "hh"}:
+            biases.sort(key=lambda k: BIAS_SUFFIX.search(k).group(1) != "ih")
+        mapping[biases[0]], mapping[biases[1]] = "rnn.bias_ih_l0", "rnn.bias_hh_l0"
+    expect(len(mapping) == len(shapes) and set(mapping.values()) == set(SINE_SHAPES),
+           "the weights of SineRNN(1, 1, 32, 1) could not be matched to one nn.RNN(1, 32) (with "
+           "both biases) and one nn.Linear(32, 1), nothing more: found {}", found())
+    return mapping
+
+
+def sine_forward(model, x, hidden, what):
+    try:
+        out = model.call("forward", x, hidden)
+    except LearnerError as exc:
+        raise Mistake(f"with the grader's weights loaded, forward {what} failed: {exc}") from None
+    expect(isinstance(out, (tuple, list)) and len(out) == 2,
+           "forward should return (output, hidden), got {}", _kind_name(out))
+    output = array(out[0], "forward's output")
+    expect(output.shape == (x.shape[0], x.shape[1], 1), "forward's output for x of shape {} "
+           "should be (batch, seq, output_size) = {}, got {}", tuple(x.shape),
+           (x.shape[0], x.shape[1], 1), output.shape)
+    return output, out[1]
+
+
+def twin_out(twin, x, hidden):
+    with torch.no_grad():
+        out, h = twin(x, hidden)
+    return out.numpy(), h.numpy()
+
+
+def same_hidden(got, want) -> bool:
+    try:
+        return close(array(got, "the hidden state forward returns"), want)
+    except Mistake:
+        return False
+
+
+def identify_twin(model, start):
+    """Which trusted twin the learner's forward computes with the starting weights loaded:
+    "tanh" (the reference) or "relu"; otherwise a Mistake naming the likely mistake."""
+    g = gen(504)
+    x, h = randn(g, 4, 9, 1), randn(g, 1, 4, SINE_HIDDEN, scale=0.5)
+    out, out_h = sine_forward(model, x, None, "on x of shape (4, 9, 1) and hidden=None")
+    twins = {nl: with_weights(sine_twin(nl), start) for nl in ("tanh", "relu")}
+    matches = [nl for nl, twin in twins.items() if close(out, twin_out(twin, x, None)[0])]
+    if not matches:
+        want = twin_out(twins["tanh"], x, None)[0]
+        again, _ = sine_forward(model, x, None, "on x of shape (4, 9, 1) and hidden=None")
+        expect(close(out, again, atol=0, rtol=0), "forward gives different outputs for the same "
+               "input (dropout? other randomness?): SineRNN is an nn.RNN and an nn.Linear, nothing "
+               "random, so that its training can be replayed and checked")
+        time_first = twin_out(with_weights(sine_twin(batch_first=False), start), x, None)[0]
+        expect(not close(out, time_first), "forward reads x as (seq, batch, input_size): the "
+               "rows of a batch are taken for time steps; build the RNN with batch_first=True")
+        expect(not close(out, 1 / (1 + np.exp(-want))), "a sigmoid is applied to the output, so "
+               "it can only be in (0, 1): the wave goes down to -1; the output layer is linear "
+               "(nn.Linear, nothing after it)")
+        expect(not close(out, np.tanh(want)), "a tanh is applied to the output: the output layer "
+               "is linear (nn.Linear, nothing after it)")
+        expect(False, "with the grader's weights loaded (an nn.RNN(1, 32, batch_first=True) and an "
+               "nn.Linear(32, 1)), forward's output differs from the RNN's output at every step "
+               "fed through the linear layer (largest difference {:.2g}): forward should be "
+               "self.fc(self.rnn(x, hidden)[0])", float(np.max(np.abs(out - want))))
+    twin = twins[matches[0]]
+    expect(same_hidden(out_h, twin_out(twin, x, None)[1]), "forward should return, beside the "
+           "output, the RNN's hidden state after the last step as nn.RNN returns it, (n_layers, "
+           "batch, hidden_dim) = (1, 4, 32): the training loop carries it into the next batch")
+    got, got_h = sine_forward(model, x, h, "on x of shape (4, 9, 1) and a given hidden state")
+    want, want_h = twin_out(twin, x, h)
+    if not close(got, want):
+        expect(not close(got, out), "forward gives the same output whatever hidden state it is "
+               "given: it ignores the hidden state you pass in, so nothing is carried from one "
+               "batch to the next in training (pass it to the RNN: self.rnn(x, hidden))")
+        expect(False, "with a given hidden state, forward's output differs from the RNN started "
+               "from that state: pass the hidden state to the RNN as it is (self.rnn(x, hidden))")
+    expect(same_hidden(got_h, want_h), "with a given hidden state, the hidden state forward "
+           "returns is not the RNN's after the last step")
+    return matches[0]
+
+
+@contextmanager
+def one_thread():
+    """The replay on one thread, as the learner's process runs (and faster on a shared machine)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 @graded("SineRNN", weight=3)
 def test_sine_learns(learner):
     "trained briefly with the notebook's loop, predicts the next point far better than repeating the last"
+    model = build(learner, 1, 1, SINE_HIDDEN, 1)
     try:
-        result = learner.scenario("rnn_vs_lstm.train_sine", hidden_dim=32, n_batches=200, seed=0,
-                                  timeout=120)
+        layout = model.call("state_dict")
+    except LearnerError as exc:
+        raise Mistake(f"SineRNN(1, 1, 32, 1).state_dict() failed: {exc}") from None
+    mapping = sine_key_map(shapes_of(layout))
+    torch.manual_seed(SINE_START)  # the starting weights
+    start = {k: v.detach().clone() for k, v in sine_twin().state_dict().items()}
+    try:
+        model.call("load_state_dict", {k: start[r] for k, r in mapping.items()})
+    except LearnerError as exc:
+        raise Mistake(f"loading weights into SineRNN(1, 1, 32, 1) with load_state_dict failed: "
+                      f"{exc}") from None
+    nonlinearity = identify_twin(model, start)
+    batches = sequences.sine_streams(**SINE_BATCHES)
+    try:
+        learner.scenario("rnn_vs_lstm.train_sine", model=model, batches=batches, label="SineRNN",
+                         timeout=180)
     except LearnerError as exc:
         raise Mistake(f"training SineRNN(1, 1, 32, 1) with the notebook's loop failed: {exc}") from None
-    streams = sine_eval_streams(seed=7)
-    model = result.get("model") if isinstance(result, dict) else None
-    if isinstance(model, ModuleData) and standard(model.state, 32):
-        # the standard layout: recompute the predictions here from the trained weights
-        twin = ref.SineRNN(1, 1, 32, 1)
-        if result.get("nonlinearity") == "relu":
-            twin.rnn = nn.RNN(1, 32, 1, batch_first=True, nonlinearity="relu")
-        twin.load_state_dict({k: torch.from_numpy(np.asarray(v)) for k, v in model.state.items()})
-        pred, xs, ys = predict_streams(twin, streams)
-        pred = pred.numpy()
-    else:
-        pred = array(result.get("pred") if isinstance(result, dict) else None, "the predictions")
-        xs = torch.cat([x for x, _ in streams[1:]], dim=1)
-        ys = torch.cat([y for _, y in streams[1:]], dim=1)
-    xs, ys = xs.numpy(), ys.numpy()
-    expect(pred.shape == ys.shape, "the predictions on the test waves should have shape {}, got {}",
-           ys.shape, pred.shape)
-    expect(np.all(np.isfinite(pred)), "the trained model predicts inf or nan")
-    error = float(np.mean((pred - ys) ** 2))
-    last = float(np.mean((xs - ys) ** 2))
+    try:
+        trained = model.call("state_dict")
+    except LearnerError as exc:
+        raise Mistake(f"after training, SineRNN's state_dict() failed: {exc}") from None
+    expect(isinstance(trained, dict) and set(trained) == set(mapping),
+           "after training, the model's weights are not the ones it had before (their names changed)")
+    got = {mapping[k]: array(v, f"the trained weight {k}") for k, v in trained.items()}
+    with one_thread():
+        twin = with_weights(sine_twin(nonlinearity), start)
+        sequences.train_sine(twin, batches)
+    want = {k: v.detach().numpy() for k, v in twin.state_dict().items()}
+    for key in SINE_SHAPES:
+        expect(got[key].shape == want[key].shape, "after training, a weight changed shape")
+    diffs = {k: float(np.max(np.abs(got[k].astype(np.float64) - want[k]))) for k in SINE_SHAPES}
+    if max(diffs.values()) > SINE_TOL:
+        unchanged = [k for k in SINE_SHAPES if np.array_equal(got[k], start[k].numpy())]
+        rnn_keys = [k for k in SINE_SHAPES if k.startswith("rnn.")]
+        expect(len(unchanged) < len(SINE_SHAPES), "training with the notebook's loop did not change "
+               "any weight: model.parameters() should give the RNN's and the linear layer's weights "
+               "(make them attributes of the module in __init__)")
+        expect(not set(rnn_keys) <= set(unchanged), "training changed the linear layer but not the "
+               "RNN: no gradient reaches the RNN's weights; is the graph cut inside forward "
+               "(.detach(), .data, .numpy(), torch.no_grad())?")
+        worst = max(diffs, key=diffs.get)
+        expect(False, "after training with the notebook's loop, the weights differ from the same "
+               "training replayed with nn.RNN(1, 32, batch_first=True) and nn.Linear(32, 1) from the "
+               "same starting weights (largest difference {:.2g}, in the {}): the model computes "
+               "something else in training than it does when called once (state kept between "
+               "calls? randomness?)", diffs[worst], "RNN" if worst.startswith("rnn.") else "linear layer")
+    # the learner's weights are the replay's: judge the replayed model on fresh waves
+    twin.eval()
+    pred, xs, ys = sequences.predict_streams(twin, sequences.sine_eval_streams(seed=7))
+    error, last = sequences.sine_errors(pred, xs, ys)
+    expect(np.isfinite(error), "the trained model predicts inf or nan")
     expect(error < 0.25 * last, "after training, the mean squared error on new waves is {:.2g}, not "
            "well below the {:.2g} of simply repeating the last value (it should be under a quarter "
-           "of it): the model did not learn to use what it remembers of earlier steps "
-           "(is the hidden state used and carried?)", error, last)
+           "of it): with a {} recurrence the model did not learn to use what it remembers of "
+           "earlier steps", error, last, nonlinearity)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rnncourse import course, submissions
-from rnncourse.grading.hidden import revealing_lines
+from rnncourse.grading import leaks
 
 DEMO = course.ROOT / "demo"
 PREFIX = "demo-"
@@ -171,16 +171,13 @@ def main() -> int:
 
 
 def leaks_in_feedback(assignment: str, root: Path) -> list[str]:
-    """Feedback must not show hidden-test source: look for its lines in every feedback page."""
-    hidden = (course.ROOT / "autograder" / f"test_{assignment}.py").read_text()
-    needles = revealing_lines(hidden)
+    """Feedback must show no line of the hidden tests or the reference (``grading.leaks``)."""
     problems = []
     for page in (root / "feedback").glob(f"*/{assignment}/*.html"):
-        html = page.read_text()
-        for needle in needles:
-            if needle in html:
-                problems.append(f"{page}: shows hidden-test source: {needle[:60]}")
-                break
+        own = root / "submitted" / page.parts[-3] / assignment / f"{assignment}.ipynb"
+        found = leaks.leaks(page.read_text(), own if own.is_file() else None)
+        if found:
+            problems.append(f"{page}: shows trusted code: {found[0][:60]}")
     return problems
 
 

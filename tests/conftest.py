@@ -1,6 +1,7 @@
 """Shared fixtures: corpora graded in batches, once per session."""
 
 import functools
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -34,3 +35,15 @@ def graded_corpus(assignment: str, kind: str) -> dict:
         paths.append(submissions.write(nb, tmp / v.name / f"{assignment}.ipynb", files))
     records = grade_many(paths, assignment, jobs=2)
     return {v.name: r for v, r in zip(variants, records)}
+
+
+def make_course_root(path: Path, call_timeout: int = 30) -> Path:
+    """A scratch nbgrader course root: the course's configuration and source/, short limits so
+    that endless loops cost seconds, not minutes."""
+    path.mkdir(parents=True, exist_ok=True)
+    shutil.copy(course.ROOT / "nbgrader_config.py", path)
+    config = (course.ROOT / "course_config.py").read_text()
+    config += f"\nc.SandboxGrade.cell_timeout = 12\nc.SandboxGrade.call_timeout = {call_timeout}\n"
+    (path / "course_config.py").write_text(config)
+    shutil.copytree(course.ROOT / "source", path / "source")
+    return path

@@ -49,3 +49,20 @@ def test_class_report_counts_the_corpus_mistakes():
     assert by_check[("get_batches", "test_get_batches_targets_shifted")] >= 2
     assert all(n <= len(records) for n in by_check.values())
     assert format_report(records).startswith(f"{len(records)} submissions")
+
+
+@pytest.mark.parametrize("assignment", sorted({a for a, _, _ in corpus_ids()}))
+def test_records_hold_nothing_trusted(assignment):
+    """No line of autograder/ or solutions/ in any result record of the corpora (the learner's own
+    lines, quoted back in a message, are theirs)."""
+    import json
+    from pathlib import Path
+
+    from rnncourse.grading import leaks
+
+    found = []
+    for kind in ("wrong", "correct"):
+        for name, record in graded_corpus(assignment, kind).items():
+            hits = leaks.leaks(json.dumps(record), Path(record["notebook"]))
+            found += [f"{kind}/{name}: {hit[:80]}" for hit in hits]
+    assert not found, "\n".join(found[:20])

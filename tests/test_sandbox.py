@@ -126,3 +126,124 @@ def test_a_cell_that_hangs_is_skipped_and_later_cells_still_run():
         assert 1 in report.skipped and s.call("f") == 2
     finally:
         s.close()
+
+
+# --- every resource of the sandbox is bounded ---------------------------------------------------
+FILLERS = '''
+import os, subprocess, time
+
+def fill_tmp(mb):
+    written = 0
+    try:
+        with open("/tmp/fill", "wb") as f:
+            for _ in range(mb):
+                f.write(b"x" * 2**20)
+                written += 1
+            f.flush()
+    except OSError:
+        pass
+    return written
+
+def tmp_then_allocate(tmp_mb, alloc_mb):
+    fill_tmp(tmp_mb)
+    block = bytearray(alloc_mb * 2**20)
+    for i in range(0, len(block), 4096):
+        block[i] = 1
+    return len(block)
+
+def fork_bomb(n):
+    started = 0
+    try:
+        for _ in range(n):
+            subprocess.Popen(["sleep", "60"])
+            started += 1
+    except OSError:
+        pass
+    return started
+
+def shout(mb):
+    for _ in range(mb):
+        print("x" * 2**20)
+    return "done"
+
+def huge_answer(mb):
+    return "x" * (mb * 2**20)
+
+def ok():
+    return 42
+'''
+
+
+def host_memory_available_mb() -> float:
+    for line in open("/proc/meminfo"):
+        if line.startswith("MemAvailable:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def bounded_session(**limits):
+    s = LearnerSession([CodeCell(0, FILLERS, None)], call_timeout=60,
+                       limits=sandbox.Limits(**{"memory_mb": 1024, "tmp_mb": 64, "processes": 64, **limits}))
+    s.start()
+    return s
+
+
+def test_tmp_is_a_sized_tmpfs_and_the_host_is_unaffected():
+    host_before = host_memory_available_mb()
+    s = bounded_session()
+    try:
+        written = s.call("fill_tmp", 2048)
+        assert 32 <= written <= 64, f"/tmp took {written} MB; it is sized at 64 MB"
+        assert s.call("ok") == 42  # full /tmp: the sandbox still answers
+        assert not os.path.exists("/tmp/fill")  # the sandbox's /tmp is its own
+    finally:
+        s.close()
+    assert host_memory_available_mb() > host_before - 200  # nothing left behind on the host
+
+
+def test_memory_counts_what_is_written_to_tmp():
+    s = bounded_session(memory_mb=768, tmp_mb=512)
+    try:
+        bounds = s.bounds()
+        if bounds["memory"].startswith("cgroup"):
+            # 400 MB in /tmp and 500 MB allocated: over 768 MB together, though each fits alone
+            with pytest.raises(LearnerError, match="stopped the Python process|MemoryError"):
+                s.call("tmp_then_allocate", 400, 500)
+        else:  # no cgroup on this machine: the record says memory is bounded by rlimits only
+            assert bounds["memory"] == "rlimit" and bounds["tmp_mb"] == 512
+        assert s.call("ok") == 42  # a fresh worker answers the next call
+    finally:
+        s.close()
+
+
+def test_processes_are_bounded_per_sandbox_and_others_keep_working():
+    bomb, other = bounded_session(processes=32), bounded_session(processes=32)
+    try:
+        started = bomb.call("fork_bomb", 500)
+        assert started < 32, f"the sandbox started {started} processes"
+        assert other.call("fork_bomb", 5) == 5  # another learner's sandbox is not starved
+        assert other.call("ok") == 42
+    finally:
+        bomb.close()
+        other.close()
+
+
+def test_printing_is_discarded_and_answers_are_capped():
+    s = bounded_session()
+    try:
+        assert s.call("shout", 200) == "done"  # 200 MB printed: nowhere to go, nothing kept
+        with pytest.raises(LearnerError, match="could not read|stopped"):
+            s.call("huge_answer", 80, timeout=300)  # more than the 64 MB an answer may hold
+        assert s.call("ok") == 42
+    finally:
+        s.close()
+
+
+def test_grading_of_record_needs_bubblewrap_unless_told(monkeypatch):
+    monkeypatch.setattr(sandbox, "bwrap_works", lambda: False)
+    monkeypatch.delenv("COURSE_SANDBOX", raising=False)
+    with pytest.raises(sandbox.SandboxUnavailable, match="COURSE_SANDBOX=rlimit"):
+        sandbox.mode()
+    assert sandbox.mode(strict=False) == "rlimit"  # a learner's own self-check
+    monkeypatch.setenv("COURSE_SANDBOX", "rlimit")
+    assert sandbox.mode() == "rlimit"

@@ -1,20 +1,32 @@
 """Command line of the grader.
 
-    python -m rnncourse.grading grade NOTEBOOK [--assignment A] [--json OUT]
+    python -I -m rnncourse.grading grade NOTEBOOK [--assignment A] [--json OUT]
         Grade one notebook; print a table; write the result record as JSON.
-    python -m rnncourse.grading gradescope [--submission DIR] [--results FILE] [--assignment A]
-        Grade the notebook in DIR and write Gradescope's results.json.
+    python -I -m rnncourse.grading gradescope --assignment A [--submission DIR] [--results FILE]
+        Grade DIR/A.ipynb (nothing else in DIR) and write Gradescope's results.json.
+
+Run it in Python's isolated mode (``-I``) and never from inside a submission folder: a
+learner's ``pytest.py`` or ``numpy.py`` there must not be importable. The Gradescope entry
+re-starts itself with ``-I`` and refuses to run from inside the submission. Both need
+bubblewrap, unless ``COURSE_SANDBOX=rlimit`` asks for resource limits alone; the sandbox
+mode is written into every record and into results.json.
 """
 
-from __future__ import annotations
+# Before any other import: a learner's json.py or pytest.py in the current folder must never
+# be imported in place of the library's, so the grader always runs in isolated mode.
+import os  # noqa: E402  (os and sys are loaded before the current folder is searched)
+import sys  # noqa: E402
 
-import argparse
-import json
-import sys
-from pathlib import Path
+if not sys.flags.isolated:
+    os.execv(sys.executable, [sys.executable, "-I", "-m", "rnncourse.grading", *sys.argv[1:]])
 
-from rnncourse import course
-from rnncourse.grading.runner import feedback_text, grade_notebook, total
+import argparse  # noqa: E402
+import json  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from rnncourse import course  # noqa: E402
+from rnncourse.grading import files, sandbox  # noqa: E402
+from rnncourse.grading.runner import feedback_text, grade_notebook, total  # noqa: E402
 
 
 def guess_assignment(path: Path) -> str:
@@ -32,13 +44,54 @@ def gradescope_results(record: dict) -> dict:
                       "output": feedback_text(function, entry),
                       "status": "passed" if entry["score"] >= entry["points"] else "failed"})
     score, _ = total(record)
-    out = {"score": score, "tests": tests, "visibility": "visible", "stdout_visibility": "hidden"}
+    bounds = record.get("bounds") or {"mode": record.get("sandbox")}
+    ran = record.get("sandbox") or "not run"
+    out = {"score": score, "tests": tests, "visibility": "visible", "stdout_visibility": "hidden",
+           "output": f"Graded in the {ran} sandbox." if ran != "not run" else "Nothing of the notebook was run.",
+           "extra_data": {"assignment": record.get("assignment"), "sandbox": record.get("sandbox"),
+                          "bounds": bounds}}
     if record.get("error"):
-        out["output"] = record["error"]
+        out["output"] += " " + record["error"]
     return out
 
 
-def main(argv=None) -> int:
+def gradescope(args) -> int:
+    """Grade ``<submission>/<assignment>.ipynb`` for Gradescope; refuse what is unsafe to run."""
+    submission, results = args.submission.resolve(), args.results
+    cwd = Path.cwd().resolve()
+    if cwd == submission or submission in cwd.parents:
+        sys.exit(f"refusing to run from inside the submission folder {submission}: files there "
+                 "could be imported in place of the grader's (cd / first)")
+    notebook = submission / f"{args.assignment}.ipynb"
+    out = {"score": 0, "tests": [], "extra_data": {"assignment": args.assignment}}
+    why = files.problem(notebook) if os.path.lexists(notebook) else "missing"
+    try:
+        sandbox.mode(strict=True)
+    except sandbox.SandboxUnavailable as exc:
+        out["output"] = f"The autograder is not set up correctly; nothing was graded. {exc}"
+        _write(results, out)
+        print(exc, file=sys.stderr)
+        return 2
+    if why == "missing":
+        found = ", ".join(sorted(p.name for p in submission.glob("*.ipynb"))) or "none"
+        out["output"] = (f"No notebook named {notebook.name} was found in the submission (notebooks found: "
+                         f"{found}). Submit the assignment's notebook under its own name.")
+    elif why:
+        out["output"] = f"{notebook.name} {why}; nothing was graded."
+    else:
+        out = gradescope_results(grade_notebook(notebook, args.assignment, submission_dir=submission))
+    _write(results, out)
+    print(f"{args.assignment}: {out['score']} points; sandbox: {out['extra_data'].get('sandbox')}")
+    return 0
+
+
+def _write(path: Path, results: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=1))
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(prog="python -m rnncourse.grading")
     sub = parser.add_subparsers(dest="command", required=True)
     g = sub.add_parser("grade", help="grade one notebook")
@@ -53,11 +106,18 @@ def main(argv=None) -> int:
                    help="seconds one call of a graded function may run")
     g.add_argument("--quiet", action="store_true")
     gs = sub.add_parser("gradescope", help="grade a Gradescope submission folder")
+    gs.add_argument("--assignment", required=True, choices=list(course.ASSIGNMENTS))
     gs.add_argument("--submission", type=Path, default=Path("/autograder/submission"))
     gs.add_argument("--results", type=Path, default=Path("/autograder/results/results.json"))
-    gs.add_argument("--assignment")
     args = parser.parse_args(argv)
 
+    if args.command == "gradescope":
+        return gradescope(args)
+    try:
+        sandbox.mode(strict=True)
+    except sandbox.SandboxUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if args.command == "grade":
         assignment = args.assignment or guess_assignment(args.notebook)
         options = {"cell_timeout": args.cell_timeout, "call_timeout": args.call_timeout}
@@ -73,17 +133,7 @@ def main(argv=None) -> int:
             if record["error"]:
                 print("error:", record["error"])
         return 0
-
-    notebooks = sorted(args.submission.rglob("*.ipynb"))
-    assignment = args.assignment or (guess_assignment(notebooks[0]) if notebooks else None)
-    if not notebooks or assignment is None:
-        results = {"score": 0, "output": "No notebook (.ipynb) was found in the submission."}
-    else:
-        wanted = [n for n in notebooks if n.name == f"{assignment}.ipynb"] or notebooks
-        results = gradescope_results(grade_notebook(wanted[0], assignment))
-    args.results.parent.mkdir(parents=True, exist_ok=True)
-    args.results.write_text(json.dumps(results, indent=1))
-    return 0
+    return 2
 
 
 if __name__ == "__main__":

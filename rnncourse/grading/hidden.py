@@ -12,6 +12,13 @@ compares what comes back with the reference, in this trusted process:
 
 The test's docstring is the line the learner reads in feedback; a failed
 ``expect`` gives the message that names the mistake.
+
+Everything the sandbox sends back is the learner's data: a test judges it against
+what it recomputes here from inputs it made itself, never against what the learner's
+process reports about itself. A test that needs a working earlier function lends it
+with ``serve={name: function}`` (answered here, see ``standins.py``). A property that
+cannot be seen from outside (is a tensor cut from its graph?) is not scored: the test
+says so with ``unobservable(function, what)`` and the record carries the note.
 """
 
 from __future__ import annotations
@@ -22,8 +29,19 @@ import pytest
 from rnncourse.grading.plaindata import Described, Iterated, ModuleData
 from rnncourse.grading.session import LearnerError, LearnerSession, Remote
 
-__all__ = ["graded", "expect", "revealing_lines", "Mistake", "Learner", "LearnerError", "Remote", "rel_error",
-           "array", "Described", "Iterated", "ModuleData", "allclose"]
+__all__ = ["graded", "expect", "revealing_lines", "Mistake", "Learner", "LearnerError", "Remote",
+           "array", "Described", "Iterated", "ModuleData", "unobservable", "NOTES"]
+
+# function -> notes on what the grader could not see, for the result record (see ``unobservable``)
+NOTES: dict[str, list[str]] = {}
+
+
+def unobservable(function: str, what: str) -> None:
+    """Record that ``what`` (a property of ``function``'s result) cannot be seen from outside
+    the learner's process, so it is not scored; the result record and the feedback say so."""
+    notes = NOTES.setdefault(function, [])
+    if what not in notes:
+        notes.append(what)
 
 
 def revealing_lines(test_module_source: str) -> set[str]:
@@ -76,17 +94,6 @@ def _kind(value) -> str:
     return f"a {type(value).__name__}"
 
 
-def rel_error(x, y) -> float:
-    """CS231n's relative error: max |x - y| / max(1e-8, |x| + |y|)."""
-    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
-    return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y)))) if x.size else 0.0
-
-
-def allclose(x, y, atol=1e-5, rtol=1e-4) -> bool:
-    x, y = np.asarray(x), np.asarray(y)
-    return x.shape == y.shape and bool(np.allclose(x, y, atol=atol, rtol=rtol, equal_nan=False))
-
-
 class Learner:
     """The learner's notebook as seen from a hidden test: ``learner.f(args)`` calls their ``f``."""
 
@@ -104,16 +111,23 @@ class Learner:
         return call
 
     def call(self, name: str, *args, **options):
-        """``session.call`` with options (keep, return_args, materialize, seed, timeout, kwargs)."""
+        """``session.call`` with options (keep, return_args, materialize, seed, timeout, kwargs,
+        serve: {name: function} stand-ins this side answers while the call runs)."""
         return self.session.call(name, *args, **options)
+
+    def standin(self, kind: str, label: str, **params) -> Remote:
+        """A stand-in object in the sandbox (``standins.make(kind, ...)``), e.g. a model whose
+        passes this side computes; calls that use it pass its questions' answers in ``serve``."""
+        return self.session.standin(kind, label, **params)
 
     def new(self, name: str, *args, **kwargs) -> Remote:
         """Construct the learner's class ``name`` in the sandbox and keep it there."""
         return self.session.call(name, *args, kwargs=kwargs, keep=True)
 
     def scenario(self, name: str, **params):
-        """Run the sandbox driver ``name``; pass ``label="<function>"`` so that a failure
-        names the learner's function rather than the driver."""
+        """Run the sandbox driver ``name`` (plumbing only: its result is judged here like any
+        other answer); pass ``label="<function>"`` so that a failure names the learner's
+        function rather than the driver, and ``serve`` to lend stand-ins."""
         return self.session.scenario(name, **params)
 
     def defines(self, name: str) -> bool:

@@ -11,6 +11,7 @@ Points come from the course's own release notebook, never from the submission.
 from __future__ import annotations
 
 import io
+import sys
 import time
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
@@ -18,7 +19,9 @@ from pathlib import Path
 import pytest
 
 from rnncourse import course
+from rnncourse.grading import hidden
 from rnncourse.grading import notebook as nbfile
+from rnncourse.grading.codeview import Notebook
 from rnncourse.grading.hidden import Learner, Mistake
 from rnncourse.grading.session import LearnerError, LearnerSession
 
@@ -65,23 +68,27 @@ class GradingPlugin:
                  "description": doc, "passed": report.passed, "message": ""}
         if not report.passed:
             entry["message"] = _failure_message(call.excinfo, report)
+            if call.excinfo is not None and not isinstance(
+                    call.excinfo.value, (Mistake, LearnerError, pytest.skip.Exception)):
+                # the grader's own failure: its details are for the instructor's log only
+                print(f"grader error in {item.name}:\n{report.longreprtext[-3000:]}", file=sys.__stderr__)
         self.outcomes.append(entry)
 
 
 def _failure_message(excinfo, report) -> str:
+    """Only messages written for learners: a Mistake's or a LearnerError's. Any other exception
+    is the grader's own and its text (which can quote hidden tests or the reference) stays out."""
     if excinfo is None:
         return "failed"
     exc = excinfo.value
     if isinstance(exc, (Mistake, LearnerError)):
         return str(exc)
-    if isinstance(exc, AssertionError):
-        return str(exc).split("\nassert")[0] or "a check failed"
     if isinstance(exc, pytest.skip.Exception):
         return "not checked"
-    return f"the grader could not check this ({type(exc).__name__}: {str(exc)[:300]})"
+    return f"the grader could not check this ({type(exc).__name__}); the instructor's log has the details"
 
 
-def score_record(outcomes: list[dict], tests: list[nbfile.GradedTest]) -> dict:
+def score_record(outcomes: list[dict], tests: list[nbfile.GradedTest], notes: dict | None = None) -> dict:
     functions = {}
     for test in tests:
         mine = [o for o in outcomes if o["function"] == test.function]
@@ -95,6 +102,7 @@ def score_record(outcomes: list[dict], tests: list[nbfile.GradedTest]) -> dict:
             "fraction": round(fraction, 6),
             "checks": mine,
             "mistakes": [{"test": o["test"], "message": o["message"]} for o in mine if not o["passed"]],
+            "unobserved": list((notes or {}).get(test.function, [])),
         }
         if not mine:
             functions[test.function]["mistakes"] = [
@@ -103,7 +111,10 @@ def score_record(outcomes: list[dict], tests: list[nbfile.GradedTest]) -> dict:
 
 
 def grade_notebook(path: str | Path, assignment: str, *, course_root: Path = COURSE_ROOT,
-                   session_options: dict | None = None, submission_dir: Path | None = None) -> dict:
+                   session_options: dict | None = None, submission_dir: Path | None = None,
+                   code_scan: bool = True) -> dict:
+    """The result record of one notebook. ``code_scan=False`` grades a notebook even when its
+    code reaches into the grader (the tests use it to show the sandbox holds on its own)."""
     started = time.monotonic()
     tests = nbfile.graded_tests(nbfile.load(course.notebook("release", assignment, course_root)))
     record = {"assignment": assignment, "notebook": str(path), "sandbox": "", "error": None,
@@ -111,30 +122,57 @@ def grade_notebook(path: str | Path, assignment: str, *, course_root: Path = COU
     try:
         nb = nbfile.load(path)
     except nbfile.NotebookError as exc:
-        record["error"] = str(exc)
-        record["functions"] = score_record([], tests)
-        for f in record["functions"].values():
-            f["mistakes"] = [{"test": "unreadable_notebook", "message": str(exc)}]
-        record["duration_s"] = round(time.monotonic() - started, 2)
-        return record
-    plugin = GradingPlugin(nbfile.learner_code(nb), session_options or {},
-                           Path(submission_dir or Path(path).parent))
+        return _refused(record, tests, "unreadable_notebook", str(exc), started)
+    # which cells are tests is the release's word, never the submission's metadata
+    cells = nbfile.learner_code(nb, {t.grade_id for t in tests})
+    refusal = tampering_message(cells) if code_scan else ""
+    if refusal:
+        return _refused(record, tests, "tampering", refusal, started)
+    plugin = GradingPlugin(cells, session_options or {}, Path(submission_dir or Path(path).parent))
     test_file = course_root / "autograder" / f"test_{assignment}.py"
     args = [str(test_file), "-q", "-p", "no:cacheprovider", "-p", "no:xdist", "--no-header",
             "--rootdir", str(test_file.parent), "-o", "addopts=", "-W", "ignore::DeprecationWarning"]
     sink = io.StringIO()
+    hidden.NOTES.clear()
     try:
         with redirect_stdout(sink), redirect_stderr(sink):
             code = pytest.main(args, plugins=[plugin])
     finally:
         if plugin.session is not None:
             record["sandbox"] = plugin.session.mode
+            record["bounds"] = plugin.session.bounds()
             record["notebook_errors"] = plugin.session.report.errors
             record["skipped_cells"] = {str(k): v for k, v in plugin.session.report.skipped.items()}
             plugin.session.close()
     if code not in (0, 1):  # 0: all passed, 1: some failed; anything else is the grader's fault
-        record["error"] = f"the hidden tests did not run (pytest exit {int(code)}): {sink.getvalue()[-2000:]}"
-    record["functions"] = score_record(plugin.outcomes, tests)
+        # pytest's output quotes the hidden tests: it goes to the instructor's log, not the record
+        print(f"the hidden tests of {assignment} did not run (pytest exit {int(code)}):\n"
+              f"{sink.getvalue()[-4000:]}", file=sys.stderr)
+        record["error"] = f"the hidden tests did not run (pytest exit {int(code)}); see the instructor's log"
+    record["functions"] = score_record(plugin.outcomes, tests, hidden.NOTES)
+    record["duration_s"] = round(time.monotonic() - started, 2)
+    return record
+
+
+def tampering_message(cells) -> str:
+    """Why a notebook is not graded at all, when its code reaches into the grader or the running
+    program (``codeview``); "" when it does not."""
+    found = Notebook(cells).tampering()
+    if not found:
+        return ""
+    _, what, where = found
+    return (f"not graded: your notebook {what} ({where}). Code that reaches into the grader or the "
+            "running program (imports of rnncourse.grading, gc, inspect or importlib, frames, "
+            "sys.modules, non-public __attributes__, exec/eval, a library's function replaced, "
+            "pickles loaded) could change any answer, so none is scored while it is there: remove it "
+            "and submit again")
+
+
+def _refused(record: dict, tests, test: str, message: str, started: float) -> dict:
+    record["error"], record["sandbox"] = message, "not run"  # none of the notebook ran
+    record["functions"] = score_record([], tests)
+    for f in record["functions"].values():
+        f["mistakes"] = [{"test": test, "message": message}]
     record["duration_s"] = round(time.monotonic() - started, 2)
     return record
 
@@ -154,4 +192,6 @@ def feedback_text(function: str, entry: dict) -> str:
             lines.append(f"         {check['message']}")
     if not entry["checks"]:
         lines += [f"  {m['message']}" for m in entry["mistakes"]]
+    for note in entry.get("unobserved", []):
+        lines.append(f"  [NOT SCORED] {note}")
     return "\n".join(lines) + "\n"

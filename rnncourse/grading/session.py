@@ -4,11 +4,19 @@
 runs too long or kills the worker is skipped and the worker restarted without it,
 so the rest of the notebook is still graded. A call that runs too long or kills
 the worker fails alone; the next call restarts the worker.
+
+Everything that comes back is learner data. A call may lend the learner's code
+stand-ins (``serve={name: function}``): while that call runs, the worker may ask for
+them by name and this side answers with values computed here; the names of other
+calls are refused. A learner's exception reaches the grader's messages only as its
+type, a short message and the learner's own line, quoted from this side's copy of
+the notebook.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import select
 import subprocess
@@ -19,6 +27,15 @@ from rnncourse.grading import plaindata, sandbox
 from rnncourse.grading.notebook import CodeCell
 
 MAX_MESSAGE = 64 * 1024 * 1024
+MAX_CALLBACKS = 100_000  # stand-in questions answered during one call
+SHORT = 160  # characters of a learner's exception message that reach a message
+
+
+def short_text(text, limit: int = SHORT) -> str:
+    """One printable line of learner text, cut to ``limit`` characters."""
+    line = str(text).strip().splitlines()[0] if str(text).strip() else ""
+    line = "".join(ch if ch.isprintable() else "?" for ch in line)
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 class LearnerError(Exception):
@@ -27,6 +44,11 @@ class LearnerError(Exception):
     def __init__(self, kind: str, target: str, detail: str = "", where: str = ""):
         self.kind, self.target, self.detail, self.where = kind, target, detail, where
         super().__init__(self.message())
+
+    @property
+    def error_type(self) -> str:
+        """The learner's exception type (``"raised"`` errors), e.g. ``RuntimeError``."""
+        return self.detail.split(":", 1)[0] if self.kind == "raised" else ""
 
     def message(self) -> str:
         name = f"`{self.target}`"
@@ -60,9 +82,6 @@ class Remote:
     type_name: str
     generation: int
 
-    def ref(self) -> dict:
-        return {"__object__": "__handle__", "repr": str(self.handle)}
-
     def call(self, method: str | None, *args, **options):
         return self.session._call({"handle": self.handle, "attr": method}, args, self, **options)
 
@@ -73,13 +92,14 @@ class Remote:
 class LearnerSession:
     def __init__(self, cells: list[CodeCell], *, limits: sandbox.Limits | None = None,
                  cell_timeout: float = 120.0, call_timeout: float = 60.0,
-                 load_timeout: float = 600.0, max_restarts: int = 8):
-        self.cells = cells
+                 load_timeout: float = 600.0, max_restarts: int = 8, strict: bool = True):
+        self.cells, self.strict = cells, strict
         self.limits = limits or sandbox.Limits()
         self.cell_timeout, self.call_timeout = cell_timeout, call_timeout
         self.load_timeout, self.max_restarts = load_timeout, max_restarts
         self.report = LoadReport()
         self.proc: subprocess.Popen | None = None
+        self.cgroup: sandbox.Cgroup | None = None
         self.mode = ""
         self.generation = 0
         self.restarts = 0
@@ -90,14 +110,21 @@ class LearnerSession:
     def _spawn(self) -> None:
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
-        cmd, self.mode = sandbox.worker_command(to_child_r, from_child_w)
+        try:
+            cmd, self.mode = sandbox.worker_command(to_child_r, from_child_w, self.limits, self.strict)
+        except sandbox.SandboxUnavailable:
+            for fd in (to_child_r, to_child_w, from_child_r, from_child_w):
+                os.close(fd)
+            raise
+        self.cgroup = sandbox.Cgroup(self.limits)
         self.proc = subprocess.Popen(
             cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             pass_fds=(to_child_r, from_child_w), env=sandbox.environment(),
-            preexec_fn=sandbox.set_limits(self.limits), cwd="/tmp")
+            preexec_fn=sandbox.set_limits(self.limits, self.cgroup), cwd="/tmp")
         os.close(to_child_r)
         os.close(from_child_w)
-        self._out = os.fdopen(to_child_w, "w", encoding="utf-8")
+        os.set_blocking(to_child_w, False)
+        self._out_fd = to_child_w
         self._in_fd = from_child_r
         self._buffer = b""
         self.generation += 1
@@ -114,27 +141,42 @@ class LearnerSession:
             self.proc.wait(timeout=10)
         except Exception:
             pass
-        for closer in (self._out.close, lambda: os.close(self._in_fd)):
+        for closer in (lambda: os.close(self._out_fd), lambda: os.close(self._in_fd)):
             try:
                 closer()
             except OSError:
                 pass
+        if self.cgroup is not None:
+            self.cgroup.remove()
         self.proc = None
 
     def close(self) -> None:
         if self.proc is not None:
             try:
-                self._send({"op": "exit"})
-            except OSError:
+                self._send({"op": "exit"}, timeout=1.0)
+            except (OSError, TimeoutError):
                 pass
             self._kill()
 
-    def _send(self, msg: dict) -> None:
-        self._out.write(json.dumps(msg, allow_nan=False) + "\n")
-        self._out.flush()
+    def _send(self, msg: dict, timeout: float = 120.0) -> None:
+        """Write one message; a worker that stops reading (its code replaced) cannot block us."""
+        data = (json.dumps(msg, allow_nan=False) + "\n").encode()
+        deadline = time.monotonic() + timeout
+        while data:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError
+            _, ready, _ = select.select([], [self._out_fd], [], min(left, 1.0))
+            if ready:
+                try:
+                    data = data[os.write(self._out_fd, data[: 1 << 16]):]
+                except BlockingIOError:
+                    continue
 
     def _receive(self, deadline: float) -> dict:
         """One message, or TimeoutError / EOFError (the worker died) / ValueError (garbage)."""
+        if time.monotonic() > deadline:  # also when answers are already waiting in the buffer
+            raise TimeoutError
         while b"\n" not in self._buffer:
             left = deadline - time.monotonic()
             if left <= 0:
@@ -187,7 +229,7 @@ class LearnerSession:
                     if msg.get("event") == "cell_start":
                         current = msg.get("index")
                         continue
-                    self.report.errors = [e for e in msg.get("errors", []) if isinstance(e, dict)]
+                    self.report.errors = [self._load_error(e) for e in msg.get("errors", []) if isinstance(e, dict)]
                     self.report.names = msg.get("names", {}) if isinstance(msg.get("names"), dict) else {}
                     return self.report
             except (TimeoutError, EOFError, ValueError, OSError) as exc:
@@ -205,6 +247,13 @@ class LearnerSession:
                 self.report.skipped[current] = why
                 self.restarts += 1
 
+    def _load_error(self, error: dict) -> dict:
+        """A cell's error as the grader reports it: type, short message, the learner's line."""
+        kind = short_text(error.get("error_type", "Error"), 60)
+        return {"index": error.get("index"), "error_type": kind,
+                "error": f"{kind}: {short_text(error.get('error', ''))}",
+                "where": self.where(error.get("cell"), error.get("line"))}
+
     def _spawn_empty(self) -> None:
         """A worker with none of the learner's code, so every call fails cleanly."""
         self._spawn()
@@ -218,12 +267,22 @@ class LearnerSession:
             self.start()
 
     # -- questions -------------------------------------------------------------------------
-    def _request(self, msg: dict, label: str, timeout: float | None) -> dict:
+    def _request(self, msg: dict, label: str, timeout: float | None, serve: dict | None = None) -> dict:
         self._ensure()
         limit = timeout or self.call_timeout
+        serve = serve or {}
+        if serve:
+            msg = {**msg, "stand_ins": [n for n in serve if "." not in n]}
         try:
             self._send(msg)
-            reply = self._receive(time.monotonic() + limit)
+            deadline = time.monotonic() + limit
+            for _ in range(MAX_CALLBACKS + 1):
+                reply = self._receive(deadline)
+                if reply.get("event") != "callback":
+                    break
+                self._send(_answer(serve, reply))
+            else:
+                raise ValueError(f"more than {MAX_CALLBACKS} questions to the grader's stand-ins")
         except TimeoutError:
             self._kill()
             raise LearnerError("timeout", label, f"{limit:.0f} s") from None
@@ -235,16 +294,30 @@ class LearnerSession:
             self._kill()
             raise LearnerError("protocol", label, str(exc)) from None
         if not reply.get("ok"):
-            kind = str(reply.get("error_type", "Error"))
+            kind = short_text(reply.get("error_type", "Error"), 60)
             if kind in ("Missing", "NotImplementedError"):
                 raise LearnerError(kind, label)
-            raise LearnerError("raised", label, str(reply.get("error", kind))[:800],
-                               str(reply.get("where", ""))[:200])
+            message = short_text(reply.get("error", ""))
+            raise LearnerError("raised", label, f"{kind}: {message}" if message else kind,
+                               self.where(reply.get("cell"), reply.get("line")))
         return reply
+
+    def where(self, cell, line) -> str:
+        """``cell N, line L: `code` `` for a line of the learner's cells, quoted from this side's
+        copy of the notebook (never from what the worker sends)."""
+        try:
+            cell, line = int(cell), int(line)
+        except (TypeError, ValueError):
+            return ""
+        source = next((c.source for c in self.cells if c.index == cell), None)
+        lines = source.splitlines() if source is not None else []
+        if not 1 <= line <= len(lines):
+            return ""
+        return f"cell {cell}, line {line}: `{short_text(lines[line - 1].strip(), 100)}`"
 
     def _call(self, target, args, owner: Remote | None = None, *, keep=False, return_args=False,
               materialize=False, seed=None, no_grad=False, timeout=None, label=None,
-              kwargs=None, max_items=1000):
+              kwargs=None, max_items=1000, serve=None):
         if owner is not None and owner.generation != self.generation:
             raise LearnerError("crashed", label or owner.type_name,
                                "an earlier call stopped the process holding this object")
@@ -254,11 +327,12 @@ class LearnerSession:
                "max_items": max_items}
         if seed is not None:
             msg["seed"] = seed
-        name = label or (target if isinstance(target, str) else f"{owner.type_name}.{target['attr']}")
+        name = label or (target if isinstance(target, str) else
+                         f"{owner.type_name}.{target['attr']}" if target.get("attr") else owner.type_name)
         if name in self.hung:  # do not wait for the same endless loop again
             raise LearnerError("timeout", name, f"{timeout or self.call_timeout:.0f} s (in an earlier check)")
         try:
-            reply = self._request(msg, name, timeout)
+            reply = self._request(msg, name, timeout, serve)
         except LearnerError as exc:
             if exc.kind == "timeout":
                 self.hung.add(name)
@@ -288,20 +362,68 @@ class LearnerSession:
 
     def call(self, name: str, *args, **options):
         """Call the learner's ``name(*args)``; options: keep, return_args, materialize, seed,
-        no_grad, timeout, kwargs (keyword arguments for the learner's function)."""
+        no_grad, timeout, kwargs (keyword arguments for the learner's function), serve
+        ({name: function} stand-ins answered here while the call runs)."""
         return self._call(name, args, **options)
 
     def scenario(self, name: str, *, timeout: float | None = None, seed: int | None = None,
-                 label: str | None = None, **params):
+                 label: str | None = None, serve: dict | None = None, **params):
         """Run a sandbox driver; ``label`` is the learner's function its messages speak of."""
         msg = {"op": "scenario", "name": name, "params": plaindata.encode(_refs(params))}
         if seed is not None:
             msg["seed"] = seed
-        reply = self._request(msg, label or name, timeout)
+        reply = self._request(msg, label or name, timeout, serve)
         return self._decode(reply.get("value"), label or name)
+
+    def standin(self, kind: str, label: str, **params) -> Remote:
+        """A stand-in object made in the sandbox (``standins.make``), kept there."""
+        msg = {"op": "standin", "kind": kind, "params": plaindata.encode(params)}
+        reply = self._request(msg, label, None)
+        return Remote(self, int(reply["handle"]), str(reply.get("type", "")), self.generation)
 
     def defines(self, name: str) -> bool:
         return name in self.report.names
+
+    def bounds(self) -> dict:
+        """How this session's sandbox is bounded, for the result record."""
+        cgroup = self.cgroup.kinds if self.cgroup is not None else []
+        return {"mode": self.mode, "tmp_mb": self.limits.tmp_mb if self.mode == "bwrap" else None,
+                "memory": "cgroup (memory and /tmp)" if any("memory" in k for k in cgroup) else "rlimit",
+                "processes": "cgroup" if any("pids" in k for k in cgroup) else "rlimit"}
+
+
+def _answer(serve: dict, event: dict) -> dict:
+    """This side's answer to a stand-in question: a value, or only the kind of failure
+    (an exception's text could carry trusted code or data into the learner's process)."""
+    name = event.get("name")
+    fn = serve.get(name) if isinstance(name, str) else None
+    if fn is None:
+        return {"callback_error": f"this check lends no stand-in named {short_text(name, 60)!r}"}
+    try:
+        args = plaindata.decode(event.get("args", []))
+        kwargs = plaindata.decode(event.get("kwargs", {"__dict__": []}))
+        if not isinstance(args, list) or not isinstance(kwargs, dict) \
+                or not all(isinstance(k, str) for k in kwargs) or not _small(args) or not _small(kwargs):
+            raise TypeError
+        return {"callback_reply": plaindata.encode(fn(*args, **kwargs))}
+    except Exception as exc:
+        return {"callback_error": f"the grader's {name} could not use these arguments "
+                                  f"({type(exc).__name__}): check their types and shapes"}
+
+
+def _small(value, depth=0) -> bool:
+    """Arguments a stand-in may compute with: arrays of at most 2**20 numbers and no axis
+    longer than 4096 (so no product of two of them is large), nested a few levels."""
+    if depth > 6:
+        return False
+    shape = getattr(value, "shape", None)
+    if shape is not None:
+        return len(shape) <= 6 and all(int(n) <= 4096 for n in shape) and math.prod(shape) <= 2 ** 20
+    if isinstance(value, (list, tuple)):
+        return len(value) <= 4096 and all(_small(v, depth + 1) for v in value)
+    if isinstance(value, dict):
+        return len(value) <= 4096 and all(_small(v, depth + 1) for v in value.values())
+    return True
 
 
 def _refs(value):

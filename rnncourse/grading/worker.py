@@ -6,8 +6,14 @@ line from IN_FD and writes one per line to OUT_FD. Standard output and error are
 sent to /dev/null so that nothing the learner prints can be taken for a message.
 
 Nothing here is trusted: the learner's code shares this process and may change
-anything in it. Only the answers' contents cross back, and the grader on the other
-side checks them; a tampered worker can only spoil its own answers.
+anything in it, this module included. Only the answers' contents cross back, and the
+grader on the other side judges them against what it recomputes itself; a tampered
+worker can only spoil its own answers.
+
+While a call runs, the learner's code may use *stand-ins* (``standins.py``): functions
+and a model whose answers come from the grader over this same pipe (a ``callback``
+event, answered by one line). The grader serves only the stand-ins it granted to that
+call, and only values cross: no trusted code ever enters this process.
 """
 
 from __future__ import annotations
@@ -41,10 +47,24 @@ class _Capture(io.TextIOBase):
 
 
 def _describe_error(exc: BaseException) -> dict:
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith("<cell")]
-    where = ", ".join(f"{f.filename[1:-1]} line {f.lineno}" for f in frames[-3:])
-    text = f"{type(exc).__name__}: {exc}"
-    return {"error_type": type(exc).__name__, "error": text[:800], "where": where}
+    """The error's type, its message, and the innermost line of the learner's cells it passed
+    through (the grader quotes that line from its own copy of the notebook)."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith("<cell ")]
+    out = {"error_type": type(exc).__name__[:80], "error": _text(exc)}
+    if frames:
+        out["cell"], out["line"] = frames[-1].filename[6:-1], frames[-1].lineno
+    return out
+
+
+def _text(exc: BaseException) -> str:
+    try:
+        return str(exc)[:400]
+    except Exception:  # a learner's exception whose __str__ raises
+        return ""
+
+
+class StandInError(RuntimeError):
+    """The grader could not answer a stand-in's question (its arguments did not fit)."""
 
 
 class Worker:
@@ -64,7 +84,10 @@ class Worker:
     def serve(self) -> None:
         from rnncourse.grading.plaindata import loads
 
-        for line in self.fin:
+        while True:
+            line = self.fin.readline()
+            if not line:
+                return
             msg = loads(line)
             op = msg.get("op")
             if op == "exit":
@@ -72,9 +95,19 @@ class Worker:
             try:
                 reply = getattr(self, "op_" + op)(msg)
             except Exception as exc:  # a failure of the worker itself, reported as such
-                reply = {"ok": False, "error_type": "WorkerError",
-                         "error": f"{type(exc).__name__}: {exc}"[:800], "where": ""}
+                reply = {"ok": False, "error_type": "WorkerError", "error": f"{type(exc).__name__}: {_text(exc)}"}
             self.send(reply)
+
+    def callback(self, name: str, args: tuple = (), kwargs: dict | None = None):
+        """Ask the grader to answer stand-in ``name`` for these arguments (plain data both ways)."""
+        from rnncourse.grading.plaindata import decode, encode, loads
+
+        self.send({"event": "callback", "name": name, "args": encode(list(args)),
+                   "kwargs": encode(dict(kwargs or {}))})
+        reply = loads(self.fin.readline() or "{}")
+        if "callback_error" in reply:
+            raise StandInError(str(reply["callback_error"])[:300])
+        return decode(reply.get("callback_reply"))
 
     # -- operations -----------------------------------------------------------------------
     def op_load(self, msg: dict) -> dict:
@@ -133,6 +166,7 @@ class Worker:
         kwargs = self._decode_args(msg.get("kwargs", {"__dict__": []}))
         if "seed" in msg:
             _seed(msg["seed"])
+        restore = self._bind_stand_ins(msg.get("stand_ins", []))
         sys.stdout = sys.stderr = self.capture
         try:
             if msg.get("no_grad"):
@@ -145,10 +179,12 @@ class Worker:
             if msg.get("materialize") and hasattr(value, "__next__"):
                 value = _take(value, msg.get("max_items", 1000))
         except BaseException as exc:
-            return {"ok": False, **_describe_error(exc), "printed": self.capture.text()}
+            return {"ok": False, **_describe_error(exc)}
         finally:
             sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
-        reply = {"ok": True, "printed": self.capture.text()}
+            self.capture.text()
+            restore()
+        reply = {"ok": True}
         if msg.get("keep"):
             handle = len(self.handles) + 1
             self.handles[handle] = value
@@ -159,6 +195,36 @@ class Worker:
         if msg.get("return_args"):
             reply["args_after"] = encode(list(args))
         return reply
+
+    def _bind_stand_ins(self, names):
+        """Put the grader's stand-ins for ``names`` in the namespace for one call; returns
+        the function that puts the learner's own back."""
+        from rnncourse.grading.standins import function
+
+        missing = object()
+        saved = {}
+        for name in names:
+            if isinstance(name, str) and name.isidentifier():
+                saved[name] = self.ns.get(name, missing)
+                self.ns[name] = function(self.callback, name)
+
+        def restore():
+            for name, value in saved.items():
+                if value is missing:
+                    self.ns.pop(name, None)
+                else:
+                    self.ns[name] = value
+
+        return restore
+
+    def op_standin(self, msg: dict) -> dict:
+        """Make a stand-in object (a model whose computations the grader answers); keep it."""
+        from rnncourse.grading.standins import make
+
+        value = make(str(msg["kind"]), self.callback, **self._decode_args(msg.get("params", {"__dict__": []})))
+        handle = len(self.handles) + 1
+        self.handles[handle] = value
+        return {"ok": True, "handle": handle, "type": type(value).__name__}
 
     def op_getattr(self, msg: dict) -> dict:
         from rnncourse.grading.plaindata import encode
@@ -178,7 +244,7 @@ class Worker:
 
     def op_scenario(self, msg: dict) -> dict:
         """Run a driver ``"<module>.<function>"`` of ``rnncourse.grading.scenarios`` on the
-        learner's namespace and kept objects (training loops, say)."""
+        learner's namespace and kept objects: plumbing only (see that package)."""
         import importlib
 
         from rnncourse.grading.plaindata import encode
@@ -191,15 +257,17 @@ class Worker:
         params = self._decode_args(msg.get("params", {"__dict__": []}))
         if "seed" in msg:
             _seed(msg["seed"])
+        restore = self._bind_stand_ins(msg.get("stand_ins", []))
         sys.stdout = sys.stderr = self.capture
         try:
             value = driver(self.ns, self.handles, **params)
         except BaseException as exc:
-            return {"ok": False, **_describe_error(exc), "printed": self.capture.text()}
+            return {"ok": False, **_describe_error(exc)}
         finally:
             sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
-        return {"ok": True, "value": encode(value), "printed": self.capture.text()}
-
+            self.capture.text()
+            restore()
+        return {"ok": True, "value": encode(value)}
 
     def op_selfcheck(self, msg: dict) -> dict:
         """The visible checks of an assignment against the notebook's functions."""

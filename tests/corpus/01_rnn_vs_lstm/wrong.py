@@ -1,6 +1,11 @@
 # Realistic wrong implementations of 01_rnn_vs_lstm.
 # Each variant replaces one function of the reference; it must lose points on that
 # function, and a grader message must contain the phrase after the colon.
+#
+# Not here: a detach_hidden whose only mistake is leaving the state in the graph (detaching h
+# but not the cell state c, or returning .clone()s). Whether a tensor is detached cannot be
+# seen from outside the learner's process, so the hidden tests do not score it (the record
+# says so, "[NOT SCORED]"); the notebook's check_detach_hidden shows it to the learner.
 
 # %% cell_sigmoid -> rnn_cell: sigmoid
 def rnn_cell(x, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
@@ -270,13 +275,6 @@ def clip_grad_norm(parameters, max_norm):
         p.grad.clamp_(-max_norm, max_norm)
     return total
 
-# %% detach_only_h -> detach_hidden: cell state
-def detach_hidden(hidden):
-    if isinstance(hidden, torch.Tensor):
-        return hidden.detach()
-    h, c = hidden
-    return type(hidden)([h.detach(), c])
-
 # %% detach_tuple_to_list -> detach_hidden: same structure, a tuple
 def detach_hidden(hidden):
     if isinstance(hidden, torch.Tensor):
@@ -286,12 +284,6 @@ def detach_hidden(hidden):
 # %% detach_tensor_only -> detach_hidden: tuple
 def detach_hidden(hidden):
     return hidden.detach()
-
-# %% detach_clone -> detach_hidden: not cut from the graph
-def detach_hidden(hidden):
-    if isinstance(hidden, torch.Tensor):
-        return hidden.clone()
-    return type(hidden)(h.clone() for h in hidden)
 
 # %% detach_resets_state -> detach_hidden: keep the values
 def detach_hidden(hidden):
@@ -380,7 +372,7 @@ class SineRNN(nn.Module):
         h = torch.cat([h[0::2], h[1::2]], dim=2)
         return self.fc(r_out), h
 
-# %% sine_sigmoid_output -> SineRNN: did not learn
+# %% sine_sigmoid_output -> SineRNN: a sigmoid is applied to the output
 class SineRNN(nn.Module):
     def __init__(self, input_size=1, output_size=1, hidden_dim=32, n_layers=1):
         super().__init__()

@@ -15,11 +15,6 @@ def sigmoid(z):
 def sigmoid(z):
     return torch.exp(z) / (1 + torch.exp(z))
 
-# %% sigmoid_numpy_naive_warns -> sigmoid: overflow warning
-def sigmoid(z):
-    out = 1.0 / (1.0 + np.exp(-z.numpy()))
-    return torch.from_numpy(out.astype(np.float32))
-
 # %% sigmoid_math_loop_raises -> sigmoid: overflows
 import math
 
@@ -45,6 +40,40 @@ _logistic = torch.special.expit
 
 def sigmoid(z):
     return _logistic(z)
+
+# %% sigmoid_aten_by_string -> sigmoid: cannot follow
+def sigmoid(z):
+    return getattr(torch.ops.aten, "sig" + "moid")(z)
+
+# %% sigmoid_method_by_string -> sigmoid: cannot follow
+from operator import methodcaller
+
+
+def sigmoid(z):
+    return methodcaller("sig" + "moid")(z)
+
+# %% sigmoid_through_a_helper -> sigmoid: library sigmoid
+def _squash(t):
+    return t.sigmoid()
+
+
+def _stable(z):
+    return _squash(z.float())
+
+
+def sigmoid(z):
+    return _stable(z)
+
+# %% sigmoid_imported_under_another_name -> sigmoid: library sigmoid
+from torch.special import expit as squash
+
+
+def sigmoid(z):
+    return squash(z)
+
+# %% sigmoid_softmax_of_two -> sigmoid: library sigmoid
+def sigmoid(z):
+    return torch.softmax(torch.stack([z, torch.zeros_like(z)]), dim=0)[0]
 
 # %% sigmoid_float64 -> sigmoid: float32
 def sigmoid(z):

@@ -232,3 +232,21 @@ class SequenceClassifier(nn.Module):
             else:
                 h = self.cell(emb[:, t], h)
         return self.classify(h)
+
+# %% classifier_dropout_two_layers
+# Two stacked layers with dropout between them and before the head, a padding row in the
+# embedding, and the logits from h_n[-1]: trained in eval mode, it is the plain classifier.
+class SequenceClassifier(nn.Module):
+    def __init__(self, cell_type, vocab_size, hidden_size, n_classes):
+        super().__init__()
+        self.cell_type = cell_type
+        self.embed = nn.Embedding(vocab_size, hidden_size, padding_idx=0)
+        layer = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}[cell_type]
+        self.recurrent = layer(hidden_size, hidden_size, num_layers=2, dropout=0.2, batch_first=True)
+        self.dropout = nn.Dropout(0.3)
+        self.classifier = nn.Linear(hidden_size, n_classes)
+
+    def forward(self, x):
+        _, state = self.recurrent(self.embed(x))
+        h_n = state[0] if self.cell_type == "lstm" else state
+        return self.classifier(self.dropout(h_n[-1]))

