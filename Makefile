@@ -6,7 +6,7 @@ BIN := $(abspath $(VENV))/bin
 # nbgrader runs `alembic` from PATH when it creates gradebook.db: the venv comes first.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help install system-deps lab formgrader release check-release autograde demo test lint selfcheck bench bench-quick clean
+.PHONY: help install system-deps lab formgrader release check-release autograde report demo test lint selfcheck bench bench-quick clean
 
 help:
 	@echo "make demo      build release/, autograde a demo class with nbgrader, print the grades"
@@ -14,7 +14,9 @@ help:
 	@echo "make lab       JupyterLab on release/ (learners)"
 	@echo "make formgrader JupyterLab with nbgrader's formgrader in the course root (instructors)"
 	@echo "make release   regenerate release/ from source/ and solutions/"
-	@echo "make autograde A=04_sequence_batching   (instructors: the class in submitted/)"
+	@echo "make autograde A=04_sequence_batching   (instructors: the class in submitted/, in parallel)"
+	@echo "               DASK_SCHEDULER=tcp://HOST:PORT  on a Dask cluster; FORCE=1 grades unchanged work too"
+	@echo "make report A=04_sequence_batching      the class's common mistakes and a figure, from the kept records"
 	@echo "make selfcheck NB=release/04_sequence_batching/04_sequence_batching.ipynb"
 	@echo "make lint      ruff"
 	@echo "make bench     the Anna KaRNNa CPU benchmark (quiet machine, ~30 min)"
@@ -52,10 +54,17 @@ release: install
 check-release: install
 	$(BIN)/python -m rnncourse.build check
 
-# Instructors: autograde one assignment of the class in submitted/ (A=04_sequence_batching)
+# Instructors: autograde one assignment of the class in submitted/ (A=04_sequence_batching), in
+# parallel on this machine's cores, or on the Dask cluster at DASK_SCHEDULER; only what changed
+# since the last grading is graded again (FORCE=1: everything).
+DASK_SCHEDULER ?=
 autograde: install
 	$(BIN)/python -m rnncourse.grading.intake $(A)
-	$(BIN)/nbgrader autograde $(A)
+	$(BIN)/python -m rnncourse.grading.classgrade $(A) $(if $(DASK_SCHEDULER),--scheduler $(DASK_SCHEDULER)) $(if $(FORCE),--force)
+
+# Instructors: the class's most common mistakes per function and a figure (build/report/A.png)
+report: install
+	$(BIN)/python -m rnncourse.grading.report $(A)
 
 demo: install release
 	$(BIN)/python -m rnncourse.demo

@@ -26,7 +26,8 @@ c.CourseDirectory.autograded_directory = "autograded"
 c.CourseDirectory.feedback_directory = "feedback"
 c.CourseDirectory.db_url = "sqlite:///gradebook.db"
 # Checkpoints (*.pt) travel with the notebook: the project grades the learner's trained model.
-c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
+# The result record kept beside each autograded notebook (*.record.json) stays with the course.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.record.json"]
 
 # The release holds no solutions and no hidden tests (hidden tests live in autograder/).
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}

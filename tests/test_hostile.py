@@ -3,7 +3,9 @@
 Each assignment's ``tests/corpus/<a>/hostile.py`` is graded twice in one nbgrader batch beside
 the reference: as written, and without its hostile lines (its honest work). None may score
 above its honest work, nothing trusted may reach feedback, and the course files and the
-gradebook stay as they were. The same variants go through the Gradescope entry. One batch
+gradebook stay as they were. The same batches are graded again through the parallel path
+(``classgrade``: local workers, and a real Dask cluster for one batch) and must get the serial
+grades. The same variants go through the Gradescope entry. One batch
 also carries what a learner can do to a notebook's nbgrader metadata, and one carries the
 files a submission can hold that are not data (links, special files, oversize files).
 """
@@ -21,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from classes import dask_cluster
 from conftest import CORPUS, corpus, make_course_root
 
 from rnncourse import course, demo, submissions
@@ -283,6 +286,42 @@ def test_quarantine_moves_links_not_what_they_point_to(tmp_path):
     assert moved.returncode == 0 and "link.txt" in moved.stdout
     assert (root / "quarantine" / "ada" / assignment / "link.txt").is_symlink() and target.read_text() == "secret"
     assert subprocess.run(args, capture_output=True).returncode == 0
+
+
+# --- the parallel path: local Dask workers, and a real Dask cluster ------------------------------
+@pytest.fixture(scope="module")
+def parallel_batches(batches, tmp_path_factory):
+    """Every hostile batch again, graded by ``classgrade``: on local workers, and the batch with
+    the metadata and file attacks on a ``dask scheduler`` with two ``dask worker`` processes."""
+    out = {}
+    for assignment in HOSTILE:
+        meta = prepare(assignment, tmp_path_factory.mktemp(f"parallel-{assignment}"))
+        root, live = meta["root"], None
+        command = [sys.executable, "-m", "rnncourse.grading.classgrade", assignment]
+        if assignment == METADATA_BATCH:
+            with dask_cluster(tmp_path_factory.mktemp("dask")) as cluster:
+                proc = subprocess.run(command + ["--scheduler", cluster.address], cwd=root, capture_output=True,
+                                      text=True, timeout=1800)
+                live = cluster.live_workers()
+        else:
+            proc = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=1800)
+        out[assignment] = {**meta, "proc": proc, "live": live, "totals": totals(root, assignment),
+                           "after": digest(protected(root))}
+    return out
+
+
+@pytest.mark.parametrize("assignment", HOSTILE)
+def test_the_parallel_path_grades_hostile_work_as_the_serial_one(batches, parallel_batches, assignment):
+    batch = parallel_batches[assignment]
+    proc = batch["proc"]
+    assert proc.returncode in (0, 1) and "cannot grade" not in proc.stdout, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert batch["totals"] == batches[assignment]["totals"]
+    assert batch["after"] == batch["before"], "a submission changed course files"
+    db = sqlite3.connect(batch["root"] / "gradebook.db")
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert db.execute("SELECT count(*) FROM assignment").fetchone() == batch["gradebook_before"]
+    if batch["live"] is not None:
+        assert batch["live"] == 2, "a worker was lost for good"
 
 
 # --- the Gradescope entry ---------------------------------------------------------------------

@@ -18,6 +18,11 @@ grading and is never scored.
 ``guard_copies`` (called from ``course_config.py``) makes nbgrader's own copies of a
 submission's files refuse links and special files: nbgrader copies with
 ``shutil.copy``, which follows links.
+
+Every grading keeps its result record beside the autograded notebook (``records``).
+``classgrade`` grades a class in parallel first and leaves its records in ``PRECOMPUTED``
+under their grading keys; ``SandboxGrade`` then takes the record whose key matches the
+notebook nbgrader hands it, and grades the notebook itself when none does.
 """
 
 from __future__ import annotations
@@ -35,9 +40,12 @@ import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Integer, Unicode
 
-from rnncourse.grading import files, sandbox
+from rnncourse.grading import files, records, sandbox
 from rnncourse.grading.notebook import TEST_PREFIX, is_test_cell
 from rnncourse.grading.runner import feedback_text
+
+# grading key -> result record, graded ahead of nbgrader by ``classgrade`` in this process
+PRECOMPUTED: dict[str, dict] = {}
 
 
 def submission_problems(folder: Path) -> list[str]:
@@ -139,7 +147,7 @@ class SandboxGrade(NbGraderPreprocessor):
         assignment = resources["nbgrader"]["assignment"]
         student = resources["nbgrader"].get("student")
         submission_dir = resources.get("metadata", {}).get("path") or "."
-        record = self._refusal(assignment, student)
+        record, key = self._refusal(assignment, student), None
         if record is not None:
             # what nbgrader read may be anything a link pointed at: none of it is kept
             for cell in nb.cells:
@@ -148,7 +156,14 @@ class SandboxGrade(NbGraderPreprocessor):
                     if cell.cell_type == "code":
                         cell.outputs = []
         else:
-            record = self._grade(nb, assignment, submission_dir)
+            key = self._key(nb, assignment, submission_dir)
+            record = PRECOMPUTED.pop(key, None) if key else None
+            if record is None:
+                record = self._grade(nb, assignment, submission_dir)
+        if student:
+            # a grading the grader itself failed is never taken as settled: no key, graded again
+            records.write(Path(submission_dir), assignment, student,
+                          None if record.get("grader_failed") else key, record)
         for cell in nb.cells:
             if not is_test_cell(cell):
                 continue
@@ -167,6 +182,14 @@ class SandboxGrade(NbGraderPreprocessor):
                                        execution_count=None),
             ]
         return nb, resources
+
+    def _key(self, nb, assignment: str, submission_dir: str) -> str | None:
+        try:
+            extra = records.submission_files(Path(submission_dir))
+        except (OSError, files.UnsafeFile) as exc:
+            self.log.warning("%s: no grading key (%s)", assignment, exc)
+            return None
+        return records.grading_key(nb, assignment, records.course_fingerprint(assignment, Path(os.getcwd())), extra)
 
     def _refusal(self, assignment: str, student: str | None) -> dict | None:
         """A record with 0 and the reason when the submitted folder holds links or special
@@ -195,10 +218,12 @@ class SandboxGrade(NbGraderPreprocessor):
                                       env={**os.environ, "PYTHONWARNINGS": "ignore"})
             except subprocess.TimeoutExpired:
                 self.log.error("grading %s took longer than %d s", assignment, self.timeout)
-                return {"error": f"grading took longer than {self.timeout} s", "functions": {}}
+                return {"error": f"grading took longer than {self.timeout} s", "functions": {},
+                        "grader_failed": True}
             if proc.returncode != 0 or not out.exists():
                 self.log.error("the grader failed: %s", proc.stderr[-3000:])
-                return {"error": "the grader failed; see the instructor's log", "functions": {}}
+                return {"error": "the grader failed; see the instructor's log", "functions": {},
+                        "grader_failed": True}
             if proc.stderr.strip():
                 self.log.warning("grader log for %s:\n%s", assignment, proc.stderr[-3000:])
             record = json.loads(out.read_text())
