@@ -7,12 +7,14 @@ Run in the course root. For every ``submitted/<student>/<assignment>/``:
 
 1. the notebook is read and sanitized as nbgrader will (the sanitizers of
    ``course_config.py``) and its grading key computed (``records``). A submission whose
-   kept record has that key is up to date and is not graded again (``--force`` grades all).
-2. The rest are graded on Dask workers: by default a local cluster of one single-threaded
-   worker process per core; with ``--scheduler`` the workers of an existing cluster. A
-   worker grades one notebook at a time, in its own sandbox, with the grading code loaded
-   once. What it is sent is the learner's data (the sanitized notebook, the files beside
-   it); what it sends back is a result record, trusted like the worker itself.
+   kept record has that key, and a grade in the gradebook, is up to date and is not graded
+   again (``--force`` grades all).
+2. The rest are graded on Dask workers, a few per worker in flight at a time: by default a
+   local cluster of one single-threaded worker process per core (TLS, certificates made for
+   the run); with ``--scheduler`` the workers of an existing cluster. A worker hands one
+   notebook at a time to its warm grader process (``warm``), which grades it in its own
+   sandbox. What a worker is sent is the learner's data (the sanitized notebook, the files
+   beside it); what it sends back is a result record, trusted like the worker itself.
 3. As each record comes back, ``nbgrader autograde`` runs for that student in this process
    (nbgrader's own API): ``SandboxGrade`` takes the record for its key, and nbgrader writes
    the gradebook, the autograded notebook and its feedback outputs as always. A notebook
@@ -165,7 +167,7 @@ def grading_timeout(config) -> float:
     return config.SandboxGrade.get("timeout", SandboxGrade.class_traits()["timeout"].default_value)
 
 
-def scores(root: Path, assignment: str, db_url: str) -> dict[str, tuple[float, float]]:
+def scores(assignment: str, db_url: str) -> dict[str, tuple[float, float]]:
     from nbgrader.api import Gradebook
 
     with Gradebook(db_url, course_id=None) as gb:
@@ -210,6 +212,7 @@ class ClassGrading:
         self.config = load_config(root)
         self.fingerprint = records.course_fingerprint(assignment, root)
         self.cleaners = sanitizers(self.config)
+        self.in_gradebook = set(scores(assignment, self.config.CourseDirectory.db_url))
         self.class_ = [Submission(s, root / "submitted" / s / assignment) for s in students(root, assignment)]
         self.failed: list[str] = []
         self.by_nbgrader: list[str] = []  # graded by SandboxGrade itself: no record came for them
@@ -247,7 +250,7 @@ class ClassGrading:
         are skipped, and those nbgrader alone can judge (refused, missing, unreadable) go to it."""
         for sub in self.class_:
             prepare(self.root, self.assignment, sub, self.config, self.fingerprint, self.cleaners)
-            if not self.force and up_to_date(self.root, self.assignment, sub):
+            if not self.force and sub.student in self.in_gradebook and up_to_date(self.root, self.assignment, sub):
                 sub.status = "unchanged"
                 self.bar.update(1)
             elif sub.notebook is None:
@@ -309,7 +312,7 @@ class ClassGrading:
         return False
 
     def print_table(self) -> None:
-        table = scores(self.root, self.assignment, self.config.CourseDirectory.db_url)
+        table = scores(self.assignment, self.config.CourseDirectory.db_url)
         width = max([len(s.student) for s in self.class_] + [7])
         print(f"{'student':<{width}}  {'score':>7}  {'max':>5}", file=self.out)
         for s in self.class_:
