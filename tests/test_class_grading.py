@@ -185,3 +185,12 @@ def test_the_local_cluster_takes_only_its_own_clients():
         for stranger, security in ((address, Security.temporary()), (address.replace("tls://", "tcp://"), None)):
             with pytest.raises(OSError):
                 Client(stranger, security=security, timeout="5s").close()
+
+
+def test_an_assignment_missing_from_the_gradebook_is_named(tmp_path):
+    root = make_course_root(tmp_path / "course")
+    make_class(root, A, 1)
+    proc = classgrade(root)
+    assert proc.returncode == 2, proc.stdout + proc.stderr[-2000:]
+    assert f"nbgrader generate_assignment {A}" in proc.stdout
+    assert not (root / "autograded").exists()

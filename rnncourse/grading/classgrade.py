@@ -199,7 +199,24 @@ def grade_class(root: Path, assignment: str, *, scheduler: str | None = None, wo
     warnings.filterwarnings("ignore", module="nbgrader")  # SQLAlchemy's notes on nbgrader's session use
     root = Path(root).resolve()
     os.chdir(root)  # nbgrader and SandboxGrade work from the course root
+    # nbgrader runs `alembic` from PATH when it creates a gradebook: this environment's first
+    os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
+    if not registered(assignment, load_config(root).CourseDirectory.db_url):
+        print(f"error: {assignment} is not in the gradebook: run `nbgrader generate_assignment {assignment} "
+              "--force` in the course root first", file=out)
+        return 2
     return ClassGrading(root, assignment, scheduler, workers or os.cpu_count() or 1, force, out).run()
+
+
+def registered(assignment: str, db_url: str) -> bool:
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(db_url) as gb:
+        try:
+            gb.find_assignment(assignment)
+        except MissingEntry:
+            return False
+    return True
 
 
 class ClassGrading:
