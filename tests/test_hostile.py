@@ -27,7 +27,7 @@ from classes import dask_cluster
 from conftest import CORPUS, corpus, make_course_root
 
 from rnncourse import course, demo, submissions
-from rnncourse.grading import leaks
+from rnncourse.grading import leaks, records
 from rnncourse.grading.notebook import graded_tests
 
 HOSTILE = [a for a in course.built() if (CORPUS / a / "hostile.py").exists()]
@@ -268,7 +268,7 @@ def test_files_that_are_not_data_are_refused(batches):
     for student in batch["files"]:
         folder = root / "autograded" / student / assignment
         names = {p.name for p in folder.iterdir()} if folder.is_dir() else set()
-        assert names <= {f"{assignment}.ipynb"}, (student, names)
+        assert names <= {f"{assignment}.ipynb", records.record_path(folder, assignment).name}, (student, names)
     gradebook = (root / "gradebook.db").read_bytes()[:16]
     assert gradebook.startswith(b"SQLite format 3")
 
