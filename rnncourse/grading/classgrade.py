@@ -195,7 +195,7 @@ def nbgrader_autograde(config, assignment: str, log):
 def grade_class(root: Path, assignment: str, *, scheduler: str | None = None, workers: int | None = None,
                 force: bool = False, out=sys.stdout) -> int:
     """Grade the class; 0 when every submission was graded, 1 when nbgrader failed one, 2 when
-    the workers cannot grade at all."""
+    nothing could be graded (the assignment is not in the gradebook, or the workers cannot grade)."""
     warnings.filterwarnings("ignore", module="nbgrader")  # SQLAlchemy's notes on nbgrader's session use
     root = Path(root).resolve()
     os.chdir(root)  # nbgrader and SandboxGrade work from the course root
