@@ -64,18 +64,9 @@ def nbgrader_course(root: Path, assignment: str, template) -> Path:
 
 def gradebook_scores(root: Path, assignment: str) -> dict[str, float]:
     """student -> total score of ``assignment``, from the course root's gradebook."""
-    from nbgrader.api import Gradebook
+    from rnncourse.grading.classgrade import scores
 
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
-        return {s.student_id: round(s.score, 4) for s in gb.assignment_submissions(assignment)}
-
-
-def copy_class(src: Path, dst: Path) -> None:
-    shutil.copytree(src / "submitted", dst / "submitted", symlinks=True)
-
-
-def run(args: list[str], cwd: Path, timeout: float = 1800) -> subprocess.CompletedProcess:
-    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    return {s: round(score, 4) for s, (score, _) in scores(assignment, f"sqlite:///{root / 'gradebook.db'}").items()}
 
 
 def free_port() -> int:

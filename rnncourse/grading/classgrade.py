@@ -110,7 +110,7 @@ def prepare(root: Path, assignment: str, sub: Submission, config, fingerprint: s
         return sub  # refused or missing: nbgrader and SandboxGrade say so
     try:
         nb = nbformat.reads(files.read_regular(path).decode("utf-8"), as_version=4)
-        extra = records.submission_files(sub.folder)
+        extra = records.submission_files(sub.folder, records.ignored(config))
         resources = {"nbgrader": {"student": sub.student, "assignment": assignment, "notebook": assignment,
                                   "db_url": config.CourseDirectory.db_url}}
         for pp in cleaners or sanitizers(config):

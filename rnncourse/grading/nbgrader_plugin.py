@@ -185,7 +185,7 @@ class SandboxGrade(NbGraderPreprocessor):
 
     def _key(self, nb, assignment: str, submission_dir: str) -> str | None:
         try:
-            extra = records.submission_files(Path(submission_dir))
+            extra = records.submission_files(Path(submission_dir), records.ignored(self.config))
         except (OSError, files.UnsafeFile) as exc:
             self.log.warning("%s: no grading key (%s)", assignment, exc)
             return None

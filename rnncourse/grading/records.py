@@ -26,27 +26,33 @@ from rnncourse import course
 from rnncourse.grading import files
 
 SUFFIX = ".record.json"
-# never part of a submission's files: nbgrader's ignore list (course_config.py) and notebooks
-IGNORED = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*" + SUFFIX, "*.ipynb"]
+
+
+def ignored(config) -> list[str]:
+    """Names never part of a submission's files: nbgrader's ignore list (``course_config.py``),
+    notebooks and kept records."""
+    from nbgrader.coursedir import CourseDirectory
+
+    names = config.CourseDirectory.get("ignore", CourseDirectory.class_traits()["ignore"].default_value)
+    return [*names, "*.ipynb", "*" + SUFFIX]
 
 
 def record_path(folder: Path, assignment: str) -> Path:
     return Path(folder) / f"{assignment}{SUFFIX}"
 
 
-def _ignored(name: str) -> bool:
-    return any(fnmatch.fnmatch(name, pattern) for pattern in IGNORED)
-
-
-def submission_files(folder: Path) -> dict[str, bytes]:
+def submission_files(folder: Path, ignore: list[str]) -> dict[str, bytes]:
     """relative path -> bytes of the files beside a submission's notebook (regular files only,
-    capped, never through a link; ``files.UnsafeFile`` otherwise)."""
+    capped, never through a link; ``files.UnsafeFile`` otherwise), less those ``ignore`` names."""
+    def skip(name: str) -> bool:
+        return any(fnmatch.fnmatch(name, pattern) for pattern in ignore)
+
     out = {}
     folder = Path(folder)
     for dirpath, dirnames, filenames in os.walk(folder):  # never descends through a link
-        dirnames[:] = sorted(d for d in dirnames if not _ignored(d))
+        dirnames[:] = sorted(d for d in dirnames if not skip(d))
         for name in sorted(filenames):
-            if not _ignored(name):
+            if not skip(name):
                 path = Path(dirpath) / name
                 out[path.relative_to(folder).as_posix()] = files.read_regular(path)
     return out

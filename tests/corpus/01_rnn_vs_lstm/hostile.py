@@ -177,7 +177,7 @@ def rnn_cell(x, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
     # >>> hostile
     from pathlib import Path
     import rnncourse
-    roots = [Path(rnncourse.__file__).resolve().parents[1], Path.cwd(), Path("/work/main"), Path("/autograder"),
+    roots = [Path(rnncourse.__file__).resolve().parents[1], Path.cwd(), Path("/srv/rnn-course"), Path("/autograder"),
              Path.home()]
     for root in roots:
         for rel in ("solutions/rnn_vs_lstm.py", "source/solutions/rnn_vs_lstm.py"):
@@ -201,7 +201,7 @@ def clip_grad_norm(parameters, max_norm):
     root = Path(rnncourse.__file__).resolve().parents[1]
     errors = []
     for path in (root / "autograder" / "test_01_rnn_vs_lstm.py", root / "solutions" / "rnn_vs_lstm.py",
-                 root / "course_config.py", Path("/work/main/autograder/test_01_rnn_vs_lstm.py")):
+                 root / "course_config.py", Path("/srv/rnn-course/autograder/test_01_rnn_vs_lstm.py")):
         try:
             text = path.read_text()
         except Exception as exc:

