@@ -18,6 +18,12 @@ c = get_config()  # noqa: F821  (injected by traitlets when nbgrader loads the f
 # special files instead (`make autograde` names them first, with rnncourse.grading.intake).
 guard_copies()
 
+# On a JupyterHub, release_assignment and collect meet the learners' fetch and submit in nbgrader's
+# exchange, under this course id; the exchange is nbgrader's default folder,
+# /usr/local/share/nbgrader/exchange, which must exist, writable by everyone, and be the same
+# folder on every learner's server. Learners' servers need the course id too (and any other
+# exchange folder, c.Exchange.root, here and there alike): their own nbgrader_config.py, e.g.
+# /etc/jupyter/nbgrader_config.py, holds c.CourseDirectory.course_id = "rnn-course".
 c.CourseDirectory.course_id = "rnn-course"
 c.CourseDirectory.source_directory = "source"
 c.CourseDirectory.release_directory = "release"
@@ -61,6 +67,11 @@ c.Autograde.autograde_preprocessors = [
 c.SandboxGrade.timeout = 900  # seconds for one submission, all hidden tests together
 c.SandboxGrade.cell_timeout = 120  # a notebook cell running longer is skipped, the rest still graded
 c.SandboxGrade.call_timeout = 60  # one call of a learner's function
+# Late work (a submission's timestamp.txt after the gradebook's due date): nbgrader's default
+# takes nothing off; the course takes 10% of the notebook's score per day or part of a day late.
+# Set percent_per_day, or see rnncourse/grading/latepenalty.py for nbgrader's "late scores 0".
+c.AssignLatePenalties.plugin_class = "rnncourse.grading.latepenalty.PerDayPenalty"
+c.PerDayPenalty.percent_per_day = 10
 # A PyTorch or NumPy warning on stderr must never zero a correct answer.
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"(Warning|warnings\.warn)"
@@ -70,3 +81,11 @@ c.LimitOutput.max_traceback = 50
 # Kernel used when notebooks are executed by nbgrader (validate) or by the course tools.
 c.Execute.timeout = 300
 c.Execute.interrupt_on_timeout = True
+
+# Canvas's "Download submissions" zip -> submitted/ (`make collect`, rnncourse/lms/canvas.py):
+# nbgrader's zip_collect reads these two options (ZipCollectApp.*_plugin in nbgrader 0.9.6;
+# its default collector has no file-name pattern and collects nothing). The download is
+# unpacked by the course's extractor: nbgrader's own reads each entry whole into memory with no
+# size limit, keeps the archive's file modes and unpacks archives found inside it.
+c.ZipCollectApp.extractor_plugin = "rnncourse.lms.canvas.CanvasExtractor"
+c.ZipCollectApp.collector_plugin = "rnncourse.lms.canvas.CanvasCollector"

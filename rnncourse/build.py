@@ -8,21 +8,22 @@ One source of truth each:
   notebook whose ``grade_id`` names a function or class there holds that definition,
   copied verbatim (``sync``);
 - the learner's notebook ``release/<assignment>/<assignment>.ipynb`` is what
-  ``nbgrader generate_assignment`` makes of the source notebook.
+  ``nbgrader generate_assignment`` makes of the source notebook (``release`` runs it in the
+  course root, so each assignment is registered in the gradebook too; ``check`` runs it in a
+  scratch course and touches nothing).
 """
 
 from __future__ import annotations
 
+import argparse
 import ast
 import json
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from rnncourse import course
+from rnncourse import course, nbgrader_run
 
 
 def definitions(module_path: Path) -> dict[str, str]:
@@ -96,22 +97,12 @@ def sync(assignment: str, root: Path = course.ROOT, write: bool = True) -> list[
     return changed
 
 
-def _nbgrader_env() -> dict:
-    # nbgrader runs `alembic` from PATH when it creates a gradebook
-    bindir = str(Path(sys.executable).parent)
-    return {**os.environ, "PATH": bindir + os.pathsep + os.environ.get("PATH", "")}
-
-
 def generate(assignment: str, out_root: Path, root: Path = course.ROOT) -> Path:
     """Run ``nbgrader generate_assignment`` on a scratch course; returns the release notebook."""
     with tempfile.TemporaryDirectory(prefix="rnncourse-build-") as tmp:
-        scratch = Path(tmp)
-        shutil.copytree(root / "source" / assignment, scratch / "source" / assignment)
-        shutil.copy(root / "course_config.py", scratch / "course_config.py")
-        shutil.copy(root / "nbgrader_config.py", scratch / "nbgrader_config.py")
-        cmd = [str(Path(sys.executable).parent / "nbgrader"), "generate_assignment", assignment,
-               "--force", "--log-level=WARN"]
-        proc = subprocess.run(cmd, cwd=scratch, env=_nbgrader_env(), capture_output=True, text=True)
+        scratch = course.scratch_root(Path(tmp), [assignment], root)
+        proc = nbgrader_run.nbgrader(scratch, "generate_assignment", assignment, "--force",
+                                     "--log-level=WARN", check=False)
         if proc.returncode != 0:
             raise RuntimeError(f"nbgrader generate_assignment {assignment} failed:\n{proc.stderr[-3000:]}")
         made = course.notebook("release", assignment, scratch)
@@ -122,12 +113,15 @@ def generate(assignment: str, out_root: Path, root: Path = course.ROOT) -> Path:
 
 
 def release(root: Path = course.ROOT) -> None:
+    """Regenerate release/ with ``nbgrader generate_assignment`` in the course root, which also
+    registers each assignment (its notebooks, cells and points) in the course's gradebook, as
+    ``nbgrader autograde`` needs."""
     for assignment in course.built(root):
         changed = sync(assignment, root)
         if changed:
             print(f"{assignment}: solution cells updated from solutions/: {', '.join(changed)}")
-        generate(assignment, root, root)
-        print(f"{assignment}: release/{assignment}/{assignment}.ipynb generated")
+        nbgrader_run.nbgrader(root, "generate_assignment", assignment, "--force", "--log-level=WARN")
+        print(f"{assignment}: release/{assignment}/{assignment}.ipynb generated, registered in the gradebook")
 
 
 def stale(root: Path = course.ROOT) -> list[str]:
@@ -145,18 +139,17 @@ def stale(root: Path = course.ROOT) -> list[str]:
     return problems
 
 
-def main(argv: list[str]) -> int:
-    command = argv[1] if len(argv) > 1 else "release"
-    if command == "release":
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m rnncourse.build", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", nargs="?", choices=["release", "check"], default="release")
+    if parser.parse_args(argv).command == "release":
         release()
         return 0
-    if command == "check":
-        problems = stale()
-        print("\n".join(problems) or "source/ and release/ are up to date")
-        return 1 if problems else 0
-    print(__doc__)
-    return 2
+    problems = stale()
+    print("\n".join(problems) or "source/ and release/ are up to date")
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(main())

@@ -70,13 +70,6 @@ def validation_loss(net, encoded_val, batch_size: int = 32, seq_length: int = 25
     return total / (row * batch_size)
 
 
-def checkpoint_dict(net) -> dict:
-    """What a checkpoint holds: plain tensors, ints, floats and strings only."""
-    return {"n_hidden": int(net.n_hidden), "n_layers": int(net.n_layers),
-            "tokens": [str(c) for c in net.chars],
-            "state_dict": {k: v.detach().cpu() for k, v in net.state_dict().items()}}
-
-
 def load_checkpoint(path, model_class, map_location="cpu"):
     """Rebuild a model from a checkpoint, safely: ``weights_only=True`` unpickles only tensors
     and plain containers, never code."""

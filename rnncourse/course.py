@@ -1,5 +1,6 @@
 """The course's assignments, in order, and where each one's parts live."""
 
+import shutil
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,3 +37,14 @@ def built(root: Path = ROOT) -> list[str]:
 
 def guess(path) -> str | None:
     return next((a for a in ASSIGNMENTS if a in str(path)), None)
+
+
+def scratch_root(path: Path, assignments: list[str] | None = None, root: Path = ROOT) -> Path:
+    """A scratch nbgrader course root at ``path``: the course's configuration and source notebooks
+    (all, or ``assignments``), and no gradebook, submissions or release of its own yet."""
+    path.mkdir(parents=True, exist_ok=True)
+    for name in ("course_config.py", "nbgrader_config.py"):
+        shutil.copy(root / name, path / name)
+    for assignment in assignments or built(root):
+        shutil.copytree(root / "source" / assignment, path / "source" / assignment)
+    return path

@@ -5,15 +5,17 @@ For every assignment with a ``demo/<assignment>/`` folder, the demo class is:
 and one learner per ``demo/<assignment>/<name>.py``: the functions that learner wrote,
 with a ``# fails:`` line naming the hidden tests their mistakes should fail.
 
-The demo copies the class into ``submitted/``, then runs, in the course root,
-``nbgrader generate_assignment``, ``autograde``, ``generate_feedback`` and ``export``,
-and prints the grade table with the score the hidden tests predict for each learner.
+The demo runs in a course root of its own, ``build/demo/`` (made afresh from the course's
+configuration and ``source/``), so the course's gradebook, ``submitted/`` and ``release/`` are
+never touched. It copies the class into ``submitted/`` there, then runs
+``nbgrader generate_assignment``, ``make autograde``'s parallel grading, ``nbgrader
+generate_feedback`` and ``export``, and prints the grade table with the score the hidden tests predict for each learner.
 It exits non-zero when a score differs from the prediction or feedback shows hidden tests.
 """
 
 from __future__ import annotations
 
-import os
+import argparse
 import re
 import shutil
 import subprocess
@@ -23,6 +25,7 @@ from pathlib import Path
 
 from rnncourse import course, submissions
 from rnncourse.grading import leaks
+from rnncourse.nbgrader_run import nbgrader
 
 DEMO = course.ROOT / "demo"
 PREFIX = "demo-"
@@ -50,15 +53,12 @@ def demo_class(assignment: str) -> list[DemoLearner]:
     return people
 
 
-def nbgrader(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    """Run an nbgrader command in the course root ``root`` (alembic on PATH, as nbgrader needs)."""
-    bindir = str(Path(sys.executable).parent)
-    env = {**os.environ, "PATH": bindir + os.pathsep + os.environ.get("PATH", "")}
-    proc = subprocess.run([os.path.join(bindir, "nbgrader"), *args], cwd=root, env=env,
-                          capture_output=True, text=True)
-    if check and proc.returncode != 0:
-        sys.exit(f"nbgrader {' '.join(args)} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
-    return proc
+def autograde(root: Path, assignment: str) -> None:
+    """The class graded as `make autograde` grades it: in parallel, into nbgrader's gradebook."""
+    proc = subprocess.run([sys.executable, "-m", "rnncourse.grading.classgrade", assignment, "--root",
+                           str(root), "--force"], capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.exit(f"autograde {assignment} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}")
 
 
 def write_submission(person: DemoLearner, root: Path) -> Path:
@@ -116,7 +116,7 @@ def hidden_test_weights(assignment: str) -> dict:
     return out
 
 
-def run(root: Path = course.ROOT, out=print) -> list[str]:
+def run(root: Path, out=print) -> list[str]:
     """Grade the demo class in the course root ``root``; returns the problems found."""
     assignments = [a for a in course.built() if (DEMO / a).is_dir()]
     people = [p for a in assignments for p in demo_class(a)]
@@ -126,7 +126,7 @@ def run(root: Path = course.ROOT, out=print) -> list[str]:
     for assignment in assignments:
         out(f"== {assignment}: generate_assignment, autograde, generate_feedback")
         nbgrader(root, "generate_assignment", assignment, "--force", "--log-level=WARN")
-        nbgrader(root, "autograde", assignment, "--force", "--log-level=WARN")
+        autograde(root, assignment)
         nbgrader(root, "generate_feedback", assignment, "--force", "--log-level=WARN")
     nbgrader(root, "export", "--log-level=WARN")
 
@@ -162,8 +162,12 @@ def run(root: Path = course.ROOT, out=print) -> list[str]:
     return problems
 
 
-def main() -> int:
-    problems = run()
+def main(argv: list[str] | None = None) -> int:
+    argparse.ArgumentParser(prog="python -m rnncourse.demo", description=__doc__,
+                            formatter_class=argparse.RawDescriptionHelpFormatter).parse_args(argv)
+    root = course.ROOT / "build" / "demo"
+    shutil.rmtree(root, ignore_errors=True)
+    problems = run(course.scratch_root(root))
     if problems:
         print("\nPROBLEMS:\n" + "\n".join(problems))
         return 1

@@ -1,7 +1,6 @@
 """Shared fixtures: corpora graded in batches, once per session."""
 
 import functools
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -40,10 +39,7 @@ def graded_corpus(assignment: str, kind: str) -> dict:
 def make_course_root(path: Path, call_timeout: int = 30) -> Path:
     """A scratch nbgrader course root: the course's configuration and source/, short limits so
     that endless loops cost seconds, not minutes."""
-    path.mkdir(parents=True, exist_ok=True)
-    shutil.copy(course.ROOT / "nbgrader_config.py", path)
-    config = (course.ROOT / "course_config.py").read_text()
-    config += f"\nc.SandboxGrade.cell_timeout = 12\nc.SandboxGrade.call_timeout = {call_timeout}\n"
-    (path / "course_config.py").write_text(config)
-    shutil.copytree(course.ROOT / "source", path / "source")
+    course.scratch_root(path)
+    with open(path / "course_config.py", "a") as config:
+        config.write(f"\nc.SandboxGrade.cell_timeout = 12\nc.SandboxGrade.call_timeout = {call_timeout}\n")
     return path

@@ -3,7 +3,9 @@
     python -I -m rnncourse.grading grade NOTEBOOK [--assignment A] [--json OUT]
         Grade one notebook; print a table; write the result record as JSON.
     python -I -m rnncourse.grading gradescope --assignment A [--submission DIR] [--results FILE]
-        Grade DIR/A.ipynb (nothing else in DIR) and write Gradescope's results.json.
+                                              [--visibility visible|after_due_date|after_published|hidden]
+        Grade DIR/A.ipynb (nothing else in DIR) and write Gradescope's results.json, with the
+        learner's written answers shown in a 0-point test for the manual question.
 
 Run it in Python's isolated mode (``-I``) and never from inside a submission folder: a
 learner's ``pytest.py`` or ``numpy.py`` there must not be importable. The Gradescope entry
@@ -26,6 +28,8 @@ from pathlib import Path  # noqa: E402
 
 from rnncourse import course  # noqa: E402
 from rnncourse.grading import files, sandbox  # noqa: E402
+from rnncourse.grading import notebook as nbfile  # noqa: E402
+from rnncourse.grading.gradescope import VISIBILITY, written_points, written_test  # noqa: E402
 from rnncourse.grading.runner import feedback_text, grade_notebook, total  # noqa: E402
 
 
@@ -41,18 +45,42 @@ def gradescope_results(record: dict) -> dict:
     tests = []
     for function, entry in record["functions"].items():
         tests.append({"name": function, "score": entry["score"], "max_score": entry["points"],
-                      "output": feedback_text(function, entry),
+                      "output": feedback_text(function, entry), "output_format": "text",
                       "status": "passed" if entry["score"] >= entry["points"] else "failed"})
     score, _ = total(record)
     bounds = record.get("bounds") or {"mode": record.get("sandbox")}
     ran = record.get("sandbox") or "not run"
-    out = {"score": score, "tests": tests, "visibility": "visible", "stdout_visibility": "hidden",
+    out = {"score": score, "tests": tests,
            "output": f"Graded in the {ran} sandbox." if ran != "not run" else "Nothing of the notebook was run.",
            "extra_data": {"assignment": record.get("assignment"), "sandbox": record.get("sandbox"),
                           "bounds": bounds}}
     if record.get("error"):
         out["output"] += " " + record["error"]
+    if "duration_s" in record:
+        out["execution_time"] = record["duration_s"]
     return out
+
+
+def _shown(out: dict, assignment: str, nb: dict | None, why_unread: str, visibility: str) -> dict:
+    """What every results.json carries, graded or not: the written answers for the manual
+    question, and when learners may see it all (the grader's own stdout stays hidden)."""
+    written = written_points(assignment)
+    if written:
+        out["tests"].append(written_test(assignment, nb, visibility, why_unread))
+        out["output"] += (f"\n\nThe written answers ({written:g} points) are graded by hand in a "
+                          "separate question; this score is the autograded part.")
+    for test in out["tests"]:
+        test["visibility"] = visibility
+    out.update(visibility=visibility, stdout_visibility="hidden", output_format="text")
+    return out
+
+
+def _read(notebook: Path) -> tuple[dict | None, str]:
+    """The submitted notebook as JSON data (nothing in it runs here), or why it cannot be read."""
+    try:
+        return nbfile.load(notebook), ""
+    except nbfile.NotebookError as exc:
+        return None, str(exc)
 
 
 def gradescope(args) -> int:
@@ -69,9 +97,10 @@ def gradescope(args) -> int:
         sandbox.mode(strict=True)
     except sandbox.SandboxUnavailable as exc:
         out["output"] = f"The autograder is not set up correctly; nothing was graded. {exc}"
-        _write(results, out)
+        _write(results, {**out, "visibility": args.visibility, "stdout_visibility": "hidden"})
         print(exc, file=sys.stderr)
         return 2
+    nb, unread = None, ""
     if why == "missing":
         found = ", ".join(sorted(p.name for p in submission.glob("*.ipynb"))) or "none"
         out["output"] = (f"No notebook named {notebook.name} was found in the submission (notebooks found: "
@@ -80,7 +109,8 @@ def gradescope(args) -> int:
         out["output"] = f"{notebook.name} {why}; nothing was graded."
     else:
         out = gradescope_results(grade_notebook(notebook, args.assignment, submission_dir=submission))
-    _write(results, out)
+        nb, unread = _read(notebook)
+    _write(results, _shown(out, args.assignment, nb, unread, args.visibility))
     print(f"{args.assignment}: {out['score']} points; sandbox: {out['extra_data'].get('sandbox')}")
     return 0
 
@@ -109,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
     gs.add_argument("--assignment", required=True, choices=list(course.ASSIGNMENTS))
     gs.add_argument("--submission", type=Path, default=Path("/autograder/submission"))
     gs.add_argument("--results", type=Path, default=Path("/autograder/results/results.json"))
+    gs.add_argument("--visibility", choices=VISIBILITY, default=VISIBILITY[0],
+                    help="when learners see the results (Gradescope's test visibility; default: visible)")
     args = parser.parse_args(argv)
 
     if args.command == "gradescope":

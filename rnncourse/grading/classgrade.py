@@ -43,6 +43,7 @@ from pathlib import Path
 import dask
 import nbformat
 
+from rnncourse import nbgrader_run
 from rnncourse.grading import files, records, sandbox
 from rnncourse.grading.nbgrader_plugin import PRECOMPUTED, submission_problems
 from rnncourse.grading.warm import WarmGrader
@@ -199,11 +200,10 @@ def grade_class(root: Path, assignment: str, *, scheduler: str | None = None, wo
     warnings.filterwarnings("ignore", module="nbgrader")  # SQLAlchemy's notes on nbgrader's session use
     root = Path(root).resolve()
     os.chdir(root)  # nbgrader and SandboxGrade work from the course root
-    # nbgrader runs `alembic` from PATH when it creates a gradebook: this environment's first
-    os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
+    os.environ.update(nbgrader_run.env())  # alembic, when nbgrader creates the gradebook
     if not registered(assignment, load_config(root).CourseDirectory.db_url):
-        print(f"error: {assignment} is not in the gradebook: run `nbgrader generate_assignment {assignment} "
-              "--force` in the course root first", file=out)
+        print(f"error: {assignment} is not in the gradebook: run `make release` (or `nbgrader "
+              f"generate_assignment {assignment} --force`) in the course root first", file=out)
         return 2
     return ClassGrading(root, assignment, scheduler, workers or os.cpu_count() or 1, force, out).run()
 
