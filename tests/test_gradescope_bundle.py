@@ -5,12 +5,11 @@ import json
 import os
 import shutil
 import subprocess
-import sys
-import sysconfig
 import zipfile
 from pathlib import Path
 
 import pytest
+from environments import linked_environment, purelib
 
 from rnncourse import course, submissions
 from rnncourse.grading import notebook as nbfile
@@ -42,24 +41,10 @@ def unzip(bundle: Path, dest: Path) -> None:
 
 
 def stand_in_venv(venv: Path, source: Path) -> dict:
-    """What setup.sh makes, without the network: a virtual environment with this one's packages
-    (hard links: a second) and the course in ``source`` on its path, as setup.sh's .pth puts it.
-    Where hard links cannot be made the packages are only on the path, out of the sandbox's
-    sight, so grading runs with resource limits alone."""
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    site = Path(subprocess.check_output(
-        [venv / "bin" / "python", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        text=True).strip())
-    ours = Path(sysconfig.get_paths()["purelib"])
-    env = {}
-    if os.stat(ours).st_dev == os.stat(site).st_dev:
-        subprocess.run(["cp", "-al", f"{ours}/.", str(site)], check=True)
-        for entry in site.glob("*rnncourse*"):  # this checkout's editable install
-            shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
-    else:
-        (site / "packages.pth").write_text(f"{ours}\n")
-        env["COURSE_SANDBOX"] = "rlimit"
-    (site / "rnncourse-course.pth").write_text(f"{source}\n")
+    """What setup.sh makes, without the network: the grading packages in ``venv`` and the course
+    in ``source`` on its path, as setup.sh's .pth puts it."""
+    env = linked_environment(venv)
+    (purelib(venv / "bin" / "python") / "rnncourse-course.pth").write_text(f"{source}\n")
     return env
 
 
@@ -163,7 +148,7 @@ def test_run_autograder_writes_gradescope_results(autograder, case):
         assert out["score"] == points == sum(t["max_score"] for t in graded) == 12
         assert all(t["status"] == "passed" for t in graded)
         assert f"> {ANSWER}" in written["output"] and "*(no answer)*" in written["output"]
-        assert out["extra_data"]["sandbox"] == env.get("COURSE_SANDBOX", "bwrap")
+        assert out["extra_data"]["sandbox"] == "bwrap"
         assert "graded by hand in a separate question" in out["output"]
     elif case == "blank":
         assert out["score"] == 0 and sum(t["max_score"] for t in graded) == points

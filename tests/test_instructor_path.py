@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from classes import gradebook_scores
+from environments import linked_environment, pip_install
 
 from rnncourse import course, submissions
 from rnncourse.grading.notebook import graded_tests, load
@@ -41,24 +42,12 @@ def fresh_copy(dest: Path) -> Path:
 
 
 def course_environment(copy: Path) -> None:
-    """``copy/.venv`` as `make install` leaves it, without downloading again: this environment
-    linked file by file (hard links: no space), its scripts pointed at the copy's interpreter,
-    and the copy's own `rnncourse` installed in it."""
-    venv, ours = copy / ".venv", Path(sys.prefix)
-    if subprocess.run(["cp", "-al", str(ours), str(venv)], capture_output=True).returncode != 0:
-        shutil.rmtree(venv, ignore_errors=True)
-        subprocess.run(["cp", "-a", str(ours), str(venv)], check=True)  # another filesystem
-    for script in (venv / "bin").iterdir():
-        if script.is_file() and not script.is_symlink() and str(ours).encode() in script.read_bytes():
-            text = script.read_bytes().replace(str(ours).encode(), str(venv).encode())
-            script.unlink()  # a new file: the linked one is this environment's own
-            script.write_bytes(text)
-            script.chmod(0o755)
-    subprocess.run([venv / "bin" / "python", "-m", "pip", "install", "--quiet", "--no-deps", "--no-index",
-                    "--no-build-isolation", "-e", str(copy)], check=True, capture_output=True)
-    marker = venv / ".installed"  # what `make install` leaves once it has installed
-    marker.unlink(missing_ok=True)
-    marker.touch()
+    """``copy/.venv`` as `make install` leaves it: the course's packages, and the copy's own
+    `rnncourse` installed in it."""
+    venv = copy / ".venv"
+    linked_environment(venv)
+    pip_install(venv, "--no-deps", "-e", str(copy))
+    (venv / ".installed").touch()  # what `make install` leaves once it has installed
 
 
 def shell_env(copy: Path) -> dict:

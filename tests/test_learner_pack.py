@@ -3,16 +3,14 @@ runs, no file of it holds the reference's answers or the hidden tests, and a lea
 are never overwritten (the pack's, and `make lab`'s copy in the course)."""
 
 import json
-import os
 import re
 import shlex
-import site
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
+from environments import linked_environment, pip_install
 
 from rnncourse import course, learner_pack, submissions, workspace
 from rnncourse.grading import leaks
@@ -118,34 +116,24 @@ def packs(tmp_path_factory):
 @pytest.fixture(scope="module")
 def installed(packs, tmp_path_factory):
     """The whole course's pack, unpacked into an empty folder and installed as its README says.
-    Offline: the new environment, made without a pip of its own, sees the course's installed
-    packages (a .pth file), so the pinned requirements must be met by exactly those; pip may use
-    nothing else (--no-index) and builds the helpers with the setuptools it sees there."""
+    Offline: the new environment holds the course's installed packages, so the pinned
+    requirements must be met by exactly those; pip may use nothing else (--no-index)."""
     where = tmp_path_factory.mktemp("learner")
     with zipfile.ZipFile(packs[None]) as zf:
         zf.extractall(where)
     folder = where / learner_pack.FOLDER
     readme = (folder / "README.md").read_text()
     venv = re.search(r"^python3 -m venv (\S+)$", readme, re.M).group(1)
-    pip = re.search(rf"^{re.escape(venv)}/bin/python -m pip (install .+)$", readme, re.M).group(1)
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], cwd=folder, check=True)
-    python = folder / venv / "bin" / "python"
-    purelib = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-                             capture_output=True, text=True, check=True).stdout.strip()
-    Path(purelib, "course-environment.pth").write_text("\n".join(site.getsitepackages()) + "\n")
-    proc = subprocess.run([python, "-m", "pip", *shlex.split(pip), "--no-index", "--no-build-isolation",
-                           "--quiet", "--disable-pip-version-check"], cwd=folder, capture_output=True,
-                          text=True, env={**os.environ, "PIP_CONFIG_FILE": os.devnull}, timeout=300)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    return folder, python
+    pip = re.search(rf"^{re.escape(venv)}/bin/python -m pip install (.+)$", readme, re.M).group(1)
+    linked_environment(folder / venv)
+    pip_install(folder / venv, *shlex.split(pip), cwd=folder)
+    return folder, folder / venv / "bin" / "python"
 
 
 def selfcheck(installed, notebook: str) -> subprocess.CompletedProcess:
     folder, python = installed
-    # the course's packages lie outside the new environment, where bubblewrap would hide them from
-    # the learner's process; a learner's own environment holds its packages
     return subprocess.run([python, "-m", "rnncourse.selfcheck", notebook], cwd=folder, text=True,
-                          capture_output=True, env={**os.environ, "COURSE_SANDBOX": "rlimit"}, timeout=300)
+                          capture_output=True, timeout=300)
 
 
 def test_the_pack_holds_the_notebooks_helpers_and_nothing_of_the_course_internals(packs):
