@@ -31,9 +31,17 @@ c.CourseDirectory.submitted_directory = "submitted"
 c.CourseDirectory.autograded_directory = "autograded"
 c.CourseDirectory.feedback_directory = "feedback"
 c.CourseDirectory.db_url = "sqlite:///gradebook.db"
-# Checkpoints (*.pt) travel with the notebook: the project grades the learner's trained model.
-# The result record kept beside each autograded notebook (*.record.json) stays with the course.
-c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.record.json"]
+# Checkpoints (*.pt) travel with the notebook: the project grades the learner's trained model,
+# which autograde copies from submitted/ to autograded/ with the notebook (the grader reads it
+# there). The result record kept beside each autograded notebook (*.record.json) stays with the course.
+IGNORE = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.record.json"]
+c.CourseDirectory.ignore = IGNORE
+# generate_feedback copies every file of autograded/ that the ignore list lets through into
+# feedback/ beside the HTML page; a learner's own checkpoint (megabytes) is no feedback. The
+# section under GenerateFeedbackApp reaches only that command's course directory, not autograde's.
+# (formgrader's "Generate Feedback" button shares one course directory with its autograde: it
+# still copies checkpoints.)
+c.GenerateFeedbackApp.CourseDirectory.ignore = IGNORE + ["*.pt"]
 
 # The release holds no solutions and no hidden tests (hidden tests live in autograder/).
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}

@@ -6,7 +6,9 @@ unpacking them may blow up (an archive that inflates, a tensor that declares gig
 This script is trusted code; its only input is those bytes and one word:
 
     python -I score_checkpoint.py score     the submitted model: its validation loss on the
-                                            last 10% of the novel (with the reference CharRNN)
+                                            last 10% of the novel (with the reference CharRNN;
+                                            charmodel.novel_validation, as the self-check
+                                            measures it with the learner's)
     python -I score_checkpoint.py inspect   a checkpoint save_checkpoint wrote in a check: its
                                             n_hidden, n_layers, tokens and weights, as plain data
 
@@ -147,17 +149,15 @@ def score(data: bytes) -> dict:
     sys.path.insert(0, str(ROOT))
     from rnncourse import charmodel
     from solutions import anna_karnna as ref
-    from solutions.sequence_batching import train_val_split
 
     tokens, n_hidden, n_layers, state = model_parts(ckpt, limits=True)
-    _, chars, encoded = ref.load_encoded()
+    chars, val = charmodel.novel_validation()
     if tokens != chars:
         raise Refused(f"it was trained with another vocabulary ({len(tokens)} symbols, the novel has "
                       f"{len(chars)}): use sorted(set(text)) of data/anna.txt, as the notebook does")
     net = ref.CharRNN(chars, n_hidden=n_hidden, n_layers=n_layers, drop_prob=0.0)
     net.load_state_dict(state)
     torch.set_num_threads(1)  # robust when the grader shares its cores (several notebooks at once)
-    _, val = train_val_split(encoded, 0.1)
     loss = float(charmodel.validation_loss(net, val))
     return {"ok": True, "loss": loss, "n_hidden": n_hidden, "n_layers": n_layers}
 

@@ -1,5 +1,5 @@
-"""Helpers for the Anna KaRNNa project (05): devices, the learning-rate schedule, checkpoints,
-the validation loss the grade uses, and the loss plot.
+"""Helpers for the Anna KaRNNa project (05): devices, the learning-rate schedule, progress lines
+for a training run, checkpoints, the validation loss the grade uses, and the loss plot.
 
 The working versions of assignment 04's functions (batches, one-hot vectors) are not here:
 the project's notebook carries them in a provided cell, released with the project.
@@ -7,7 +7,11 @@ the project's notebook carries them in a provided cell, released with the projec
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
+import sys
+import time
 
 import numpy as np
 import torch
@@ -41,6 +45,75 @@ def warmup_cosine(step: int, total_steps: int, warmup_frac: float = 0.15, floor:
         return 1.0
     progress = min(1.0, (step - decay_start) / max(1, total_steps - decay_start))
     return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+class Progress:
+    """Progress lines for a training run of ``total_steps`` steps of ``chars_per_step``
+    characters each (``batch_size * seq_length``):
+
+        step 1,200/2,790 (43%) | 21,300 chars/s | loss 1.732 | val 1.698 | 3 min 59 s left
+
+    Call ``update(step, loss)`` after every step, with ``val_loss=`` when there is a new
+    validation loss. A line comes every ``every`` seconds and at the last step; its loss is the
+    mean training loss since the line before, its speed and time left count everything since
+    the start (validation included).
+    """
+
+    def __init__(self, total_steps: int, chars_per_step: int, every: float = 10.0):
+        self.total_steps, self.chars_per_step, self.every = total_steps, chars_per_step, every
+        self.started = self.last_line = time.monotonic()
+        self.losses: list[float] = []
+        self.val_loss = None
+
+    def seconds(self) -> float:
+        """Seconds since the start."""
+        return time.monotonic() - self.started
+
+    def update(self, step: int, loss: float, val_loss: float | None = None) -> None:
+        self.losses.append(float(loss))
+        if val_loss is not None:
+            self.val_loss = val_loss
+        if time.monotonic() - self.last_line >= self.every or step >= self.total_steps:
+            self.last_line = time.monotonic()
+            _say(self.line(step, self.seconds()))
+            self.losses = []
+
+    def line(self, step: int, seconds: float) -> str:
+        seconds = max(seconds, 1e-9)
+        parts = [f"step {step:,}/{self.total_steps:,} ({100 * step / max(1, self.total_steps):.0f}%)",
+                 f"{step * self.chars_per_step / seconds:,.0f} chars/s",
+                 f"loss {np.mean(self.losses):.3f}"]
+        if self.val_loss is not None:
+            parts.append(f"val {self.val_loss:.3f}")
+        left = seconds / step * (self.total_steps - step)
+        parts.append(f"done in {_minutes(seconds)}" if step >= self.total_steps else f"{_minutes(left)} left")
+        return " | ".join(parts)
+
+
+def _minutes(seconds: float) -> str:
+    minutes, seconds = divmod(round(seconds), 60)
+    return f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
+
+
+def _say(line: str) -> None:
+    """Print ``line``, and in a Jupyter kernel also write it to the terminal the kernel runs in:
+    there ``jupyter nbconvert --execute`` shows it live (cell output is only saved, at the end)
+    and JupyterLab's terminal keeps a log."""
+    print(line, flush=True)
+    fd = _kernel_terminal()
+    if fd is not None:
+        with contextlib.suppress(OSError):  # a closed terminal must not stop a training run
+            os.write(fd, (line + "\n").encode())
+
+
+def _kernel_terminal() -> int | None:
+    """This process's own stderr when ``print`` does not reach it (a Jupyter kernel sends it to
+    the notebook), else None (a script: ``print`` is already on the terminal)."""
+    if sys.stdout is sys.__stdout__:
+        return None
+    # ipykernel 6+ on Linux and macOS forwards file descriptor 2 into the notebook too, and
+    # keeps a copy of the real one
+    return getattr(sys.stderr, "_original_stdstream_copy", None) or 2
 
 
 @torch.no_grad()
@@ -98,3 +171,16 @@ def plot_history(history, ax=None, title="Training and validation loss"):
     ax.grid(alpha=0.3)
     ax.legend()
     return ax
+
+
+def novel_validation() -> tuple[tuple, np.ndarray]:
+    """(chars, val): the novel's sorted vocabulary and its last 10% encoded with it, the text a
+    trained model's grade is measured on (``validation_loss`` with its defaults), as the
+    notebook's ``train_val_split(encoded, 0.1)`` cuts it."""
+    from rnncourse.data import load_anna
+
+    text = load_anna()
+    chars = tuple(sorted(set(text)))
+    codes = {ch: i for i, ch in enumerate(chars)}
+    split = int(len(text) * (1 - 0.1))
+    return chars, np.array([codes[ch] for ch in text[split:]], dtype=np.int64)

@@ -4,8 +4,11 @@
 
 Runs the notebook's code (not its test cells, not cells tagged ``grading:skip``) in a
 separate, limited Python process, then every visible check, and prints one line per
-graded function: passed, or what is wrong. It only reads the notebook; it never
-writes to it. The hidden tests check the same contract on other inputs.
+graded function: passed, or what is wrong. The files a submission carries beside the
+notebook (the project's trained model, ``anna_karnna.pt``) are read here as the grader
+reads them and handed to that process, which loads the model into the notebook's own
+``CharRNN`` and measures it as the grade does. It only reads the notebook and those
+files; it never writes to them. The hidden tests check the same contract on other inputs.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ import sys
 from pathlib import Path
 
 from rnncourse import course
-from rnncourse.checks import format_rows
+from rnncourse.checks import format_rows, read_beside
+from rnncourse.grading import plaindata
 from rnncourse.grading.notebook import NotebookError, learner_code, load
 from rnncourse.grading.runner import tampering_message
 from rnncourse.grading.session import LearnerSession
@@ -33,10 +37,12 @@ def selfcheck(path: Path, assignment: str | None = None) -> tuple[int, str]:
     # the learner's own code on their own machine: whatever isolation it has will do
     cells = learner_code(nb)
     refusal = tampering_message(cells)
+    found = plaindata.encode(read_beside(assignment, path.parent))
     session = LearnerSession(cells, cell_timeout=300, call_timeout=600, strict=False)
     try:
         report = session.start()
-        reply = session._request({"op": "selfcheck", "assignment": assignment}, "selfcheck", 600)
+        reply = session._request({"op": "selfcheck", "assignment": assignment, "files": found},
+                                 "selfcheck", 600)
     finally:
         session.close()
     lines = [f"Self-check of {path.name} ({assignment})", ""]
@@ -48,9 +54,12 @@ def selfcheck(path: Path, assignment: str | None = None) -> tuple[int, str]:
         lines.append(f"note: cell {index} was skipped: it {why}")
     rows = [tuple(r) for r in reply["rows"]]
     lines += ["", format_rows(rows)]
+    if reply.get("report"):
+        lines += ["", str(reply["report"])]
     if refusal:
         lines += ["", f"WARNING: this notebook would be {refusal}"]
-    return (0 if all(r[1] == "passed" for r in rows) and not refusal else 1), "\n".join(lines)
+    passed = all(r[1] == "passed" for r in rows) and reply.get("report_ok") is True
+    return (0 if passed and not refusal else 1), "\n".join(lines)
 
 
 def main(argv=None) -> int:

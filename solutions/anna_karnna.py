@@ -1,14 +1,11 @@
 """Reference implementations for 05_anna_karnna (COURSE_SPEC.md §4.5)."""
 
-import time
-
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
-from tqdm.auto import tqdm
 
-from rnncourse.charmodel import warmup_cosine
+from rnncourse.charmodel import Progress, warmup_cosine
 from rnncourse.data import load_anna
 from solutions.sequence_batching import (
     build_vocab,
@@ -77,9 +74,10 @@ def train(net, data, epochs=10, batch_size=10, seq_length=50, lr=0.001, clip=5, 
         epochs, batch_size, seq_length: passes over the training part, and the batch grid.
         lr: Adam's learning rate (the peak rate when ``schedule="cosine"``).
         clip: the gradient norm is clipped to at most ``clip`` before every step.
-        print_every: validate (and report) every ``print_every`` steps.
-        schedule: "constant", or "cosine" (``warmup_cosine``: warm-up, the peak rate held,
-            then a cosine decay over the last 40% of the steps).
+        print_every: every ``print_every`` steps (and after the last), the validation loss on the
+            held-out part, in batches of the same ``batch_size`` and ``seq_length``.
+        schedule: "constant", or "cosine": ``lr`` times ``warmup_cosine(step, total_steps)`` at
+            each step (warm-up, the peak rate held, then a cosine decay over the last 40%).
         weight_decay: AdamW's decoupled weight decay: every step also shrinks each weight by
             ``lr * weight_decay`` of itself (0 is plain Adam).
     Returns:
@@ -97,8 +95,7 @@ def train(net, data, epochs=10, batch_size=10, seq_length=50, lr=0.001, clip=5, 
     if schedule == "cosine":
         sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: warmup_cosine(s, total))
     history = {"step": [], "train_loss": [], "val_step": [], "val_loss": [], "seconds": []}
-    started, step = time.monotonic(), 0
-    bar = tqdm(total=total, desc="training", unit="step")
+    progress, step = Progress(total, batch_size * seq_length), 0
     for _ in range(epochs):
         h = net.init_hidden(batch_size)
         for x, y in get_batches(train_data, batch_size, seq_length):
@@ -116,7 +113,7 @@ def train(net, data, epochs=10, batch_size=10, seq_length=50, lr=0.001, clip=5, 
                 sched.step()
             history["step"].append(step)
             history["train_loss"].append(loss.item())
-            bar.update(1)
+            val_loss = None
             if step % print_every == 0 or step == total:
                 val_losses, val_h = [], net.init_hidden(batch_size)
                 net.eval()
@@ -127,12 +124,11 @@ def train(net, data, epochs=10, batch_size=10, seq_length=50, lr=0.001, clip=5, 
                         val_losses.append(criterion(vout, torch.from_numpy(vy).to(device).reshape(-1)).item())
                 net.train()
                 if val_losses:
+                    val_loss = float(np.mean(val_losses))
                     history["val_step"].append(step)
-                    history["val_loss"].append(float(np.mean(val_losses)))
-                    history["seconds"].append(time.monotonic() - started)
-                    bar.set_postfix(train=f"{np.mean(history['train_loss'][-print_every:]):.3f}",
-                                    val=f"{history['val_loss'][-1]:.3f}")
-    bar.close()
+                    history["val_loss"].append(val_loss)
+                    history["seconds"].append(progress.seconds())
+            progress.update(step, history["train_loss"][-1], val_loss)
     return history
     ### END SOLUTION
 

@@ -7,15 +7,20 @@ The hidden tests in ``autograder/`` check the same contract on other data.
 
     check_encode(encode)           # in the notebook, under the function
     selfcheck("04_sequence_batching", globals())   # every check, one line each
+
+An assignment whose submission carries files beside the notebook (``course.SUBMISSION_FILES``:
+the project's trained model) also has a ``report(namespace, found)`` on them.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
+from pathlib import Path
 
 import numpy as np
 
-from rnncourse.course import ASSIGNMENTS
+from rnncourse.course import ASSIGNMENTS, SUBMISSION_FILES
 
 
 class CheckFailed(AssertionError):
@@ -46,9 +51,37 @@ def _numpy(x):
     return x
 
 
+def _module(assignment: str):
+    return importlib.import_module(f"rnncourse.checks.{ASSIGNMENTS[assignment]}")
+
+
 def checks_for(assignment: str) -> dict:
-    module = importlib.import_module(f"rnncourse.checks.{ASSIGNMENTS[assignment]}")
-    return module.CHECKS
+    return _module(assignment).CHECKS
+
+
+def read_beside(assignment: str, folder) -> dict:
+    """name -> each file the submission carries beside the notebook, read from ``folder`` as the
+    grader reads it (never through a link, size-capped): its bytes as a uint8 array (plain data,
+    which can cross into the learner's process), the reason it was not read, or None if absent."""
+    from rnncourse.grading import files
+
+    found = {}
+    for name in SUBMISSION_FILES.get(assignment, []):
+        path = Path(folder) / name
+        found[name] = None
+        if os.path.lexists(path):
+            try:
+                found[name] = np.frombuffer(files.read_regular(path), dtype=np.uint8)
+            except files.UnsafeFile as exc:
+                found[name] = str(exc)
+    return found
+
+
+def run_report(assignment: str, namespace: dict, found: dict) -> tuple[bool, str]:
+    """(all good, text): the assignment's ``report`` on the files ``read_beside`` found; (True, "")
+    for an assignment without one."""
+    report = getattr(_module(assignment), "report", None)
+    return (True, "") if report is None else report(namespace, found)
 
 
 def run_checks(assignment: str, namespace: dict) -> list[tuple[str, str, str]]:
@@ -91,5 +124,10 @@ def format_rows(rows) -> str:
 
 
 def selfcheck(assignment: str, namespace: dict) -> None:
-    """Run every visible check of an assignment against the notebook's functions."""
+    """Run every visible check of an assignment against the notebook's functions, and report on
+    the files the submission carries beside the notebook (in the notebook's folder, the kernel's
+    working directory)."""
     print(format_rows(run_checks(assignment, namespace)))
+    _, text = run_report(assignment, namespace, read_beside(assignment, Path.cwd()))
+    if text:
+        print("\n" + text)

@@ -11,7 +11,8 @@ compares what comes back with the reference, in this trusted process:
         expect(isinstance(out, np.ndarray), "encode must return a numpy array, not {}", type(out))
 
 The test's docstring is the line the learner reads in feedback; a failed
-``expect`` gives the message that names the mistake.
+``expect`` gives the message that names the mistake. A passed test may add what it
+measured with pytest's ``record_property("detail", text)`` (the trained model's loss).
 
 Everything the sandbox sends back is the learner's data: a test judges it against
 what it recomputes here from inputs it made itself, never against what the learner's

@@ -66,7 +66,10 @@ class GradingPlugin:
         doc = (item.function.__doc__ or item.name).strip().splitlines()[0]
         entry = {"test": item.name, "function": function, "weight": float(marker.kwargs.get("weight", 1.0)),
                  "description": doc, "passed": report.passed, "message": ""}
-        if not report.passed:
+        if report.passed:
+            # a passed check may still say what it measured: record_property("detail", text)
+            entry["message"] = str(dict(report.user_properties).get("detail", ""))
+        else:
             entry["message"] = _failure_message(call.excinfo, report)
             if call.excinfo is not None and not isinstance(
                     call.excinfo.value, (Mistake, LearnerError, pytest.skip.Exception)):
@@ -183,12 +186,13 @@ def total(record: dict) -> tuple[float, float]:
 
 
 def feedback_text(function: str, entry: dict) -> str:
-    """What the learner reads under a test cell: the score and each check, passed or not."""
+    """What the learner reads under a test cell: the score and each check, passed or not, with
+    its message (what is wrong, or what a passed check measured)."""
     lines = [f"{function}: {entry['score']:g} / {entry['points']:g} points"]
     for check in entry["checks"]:
         mark = "PASS" if check["passed"] else "FAIL"
         lines.append(f"  [{mark}] {check['description']}")
-        if not check["passed"]:
+        if check["message"]:
             lines.append(f"         {check['message']}")
     if not entry["checks"]:
         lines += [f"  {m['message']}" for m in entry["mistakes"]]

@@ -270,16 +270,20 @@ class Worker:
         return {"ok": True, "value": encode(value)}
 
     def op_selfcheck(self, msg: dict) -> dict:
-        """The visible checks of an assignment against the notebook's functions."""
-        from rnncourse.checks import run_checks
+        """The visible checks of an assignment against the notebook's functions, and its report
+        on the files beside the notebook (their bytes, read by the self-check, come in ``files``)."""
+        from rnncourse.checks import run_checks, run_report
 
+        assignment = str(msg["assignment"])
+        found = self._decode_args(msg.get("files", {}))
         sys.stdout = sys.stderr = self.capture
         try:
-            rows = run_checks(str(msg["assignment"]), self.ns)
+            rows = run_checks(assignment, self.ns)
+            report_ok, report = run_report(assignment, self.ns, found)
         finally:
             sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
             self.capture.text()
-        return {"ok": True, "rows": [list(r) for r in rows]}
+        return {"ok": True, "rows": [list(r) for r in rows], "report": report, "report_ok": report_ok}
 
 
 def _take(iterator, limit):
