@@ -32,8 +32,6 @@ MB = 1024 * 1024
 MAX_ENTRIES = 4096
 MAX_UNPACKED = 200 * MB  # the archive's entries, uncompressed, all together
 MAX_RATIO = 20  # torch.save stores entries uncompressed; a deflated entry may shrink this much at most
-# the shapes the course's model may have (the notebook's largest configuration is 512 x 2)
-MAX_LAYERS, MAX_HIDDEN = 3, 512
 KEYS = ("n_hidden", "n_layers", "tokens", "state_dict")
 
 
@@ -85,13 +83,11 @@ def load(data: bytes) -> dict:
 
 
 def as_int(value, name: str) -> int:
-    import torch
+    from rnncourse.charmodel import checkpoint_int
 
-    if isinstance(value, torch.Tensor) and value.numel() == 1 and not value.is_floating_point():
-        value = int(value.item())
-    if isinstance(value, bool) or not isinstance(value, int):
+    if checkpoint_int(value) is None:
         raise Refused(f"its {name} should be an int, not {type(value).__name__}")
-    return value
+    return checkpoint_int(value)
 
 
 def expected_shapes(n_chars: int, n_hidden: int, n_layers: int) -> dict:
@@ -118,10 +114,14 @@ def model_parts(ckpt: dict, limits: bool) -> tuple:
     if not isinstance(tokens, (list, tuple)) or not all(isinstance(t, str) for t in tokens) \
             or len(tokens) > 4096:
         raise Refused("its tokens should be the vocabulary as a list of characters")
-    if not 1 <= n_layers <= (MAX_LAYERS if limits else 64) or not 1 <= n_hidden <= (MAX_HIDDEN if limits else 4096):
-        raise Refused(f"it holds a {n_layers} x {n_hidden} LSTM; the grader scores models of 1 to "
-                      f"{MAX_LAYERS} layers of at most {MAX_HIDDEN} units (the notebook's largest "
-                      "configuration is 512 x 2)")
+    if limits:
+        from rnncourse.charmodel import size_problem
+
+        problem = size_problem(n_layers, n_hidden)
+        if problem:
+            raise Refused(problem)
+    elif not 1 <= n_layers <= 64 or not 1 <= n_hidden <= 4096:
+        raise Refused(f"it holds a {n_layers} x {n_hidden} LSTM, not a model save_checkpoint could have written")
     state = ckpt["state_dict"]
     if not isinstance(state, dict) or not all(isinstance(k, str) for k in state):
         raise Refused("its state_dict should be a dict from names to tensors (net.state_dict())")

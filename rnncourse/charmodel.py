@@ -17,6 +17,23 @@ import numpy as np
 import torch
 
 CHECKPOINT_NAME = "anna_karnna.pt"
+# the shapes of model the grade scores (the notebook's largest configuration is 512 x 2)
+MAX_LAYERS, MAX_HIDDEN = 3, 512
+
+
+def checkpoint_int(value) -> int | None:
+    """A checkpoint's ``n_layers`` or ``n_hidden`` as an int (a one-element integer tensor counts), else None."""
+    if isinstance(value, torch.Tensor) and value.numel() == 1 and not value.is_floating_point():
+        value = int(value.item())
+    return None if isinstance(value, bool) or not isinstance(value, int) else value
+
+
+def size_problem(n_layers: int, n_hidden: int) -> str | None:
+    """Why a checkpoint of this shape is not scored, or None: one rule for the grade and the self-check."""
+    if 1 <= n_layers <= MAX_LAYERS and 1 <= n_hidden <= MAX_HIDDEN:
+        return None
+    return (f"it holds a {n_layers} x {n_hidden} LSTM; the grade scores models of 1 to {MAX_LAYERS} layers "
+            f"of at most {MAX_HIDDEN} units (the notebook's largest configuration is 512 x 2)")
 
 
 def default_device() -> torch.device:
@@ -51,7 +68,7 @@ class Progress:
     """Progress lines for a training run of ``total_steps`` steps of ``chars_per_step``
     characters each (``batch_size * seq_length``):
 
-        step 1,200/2,790 (43%) | 21,300 chars/s | loss 1.732 | val 1.698 | 3 min 59 s left
+        step 1,200/2,790 (43%) [#########-----------] | 21,300 chars/s | loss 1.732 | val 1.698 | 3 min 59 s left
 
     Call ``update(step, loss)`` after every step, with ``val_loss=`` when there is a new
     validation loss. A line comes every ``every`` seconds and at the last step; its loss is the
@@ -80,7 +97,9 @@ class Progress:
 
     def line(self, step: int, seconds: float) -> str:
         seconds = max(seconds, 1e-9)
-        parts = [f"step {step:,}/{self.total_steps:,} ({100 * step / max(1, self.total_steps):.0f}%)",
+        done = min(1.0, step / max(1, self.total_steps))
+        bar = "#" * round(20 * done)
+        parts = [f"step {step:,}/{self.total_steps:,} ({100 * done:.0f}%) [{bar:-<20}]",
                  f"{step * self.chars_per_step / seconds:,.0f} chars/s",
                  f"loss {np.mean(self.losses):.3f}"]
         if self.val_loss is not None:
@@ -141,15 +160,6 @@ def validation_loss(net, encoded_val, batch_size: int = 32, seq_length: int = 25
         total += torch.nn.functional.cross_entropy(out, y.reshape(-1), reduction="sum").item()
     net.train(was_training)
     return total / (row * batch_size)
-
-
-def load_checkpoint(path, model_class, map_location="cpu"):
-    """Rebuild a model from a checkpoint, safely: ``weights_only=True`` unpickles only tensors
-    and plain containers, never code."""
-    ckpt = torch.load(path, map_location=map_location, weights_only=True)
-    net = model_class(tuple(ckpt["tokens"]), n_hidden=ckpt["n_hidden"], n_layers=ckpt["n_layers"])
-    net.load_state_dict(ckpt["state_dict"])
-    return net.to(map_location)
 
 
 def plot_history(history, ax=None, title="Training and validation loss"):

@@ -11,7 +11,7 @@ import nbformat
 
 from rnncourse.charmodel import Progress
 
-LINE = r"step {step}/4 \({pct}%\) \| [\d,]+ chars/s \| loss {loss} \| {rest}"
+LINE = r"step {step}/4 \({pct}%\) \[{bar}\] \| [\d,]+ chars/s \| loss {loss} \| {rest}"
 
 
 def test_progress_prints_steps_speed_loss_and_time_left_to_stdout_and_fd_2(capfd):
@@ -20,9 +20,9 @@ def test_progress_prints_steps_speed_loss_and_time_left_to_stdout_and_fd_2(capfd
         progress.update(step, loss, val_loss=1.9 if step == 2 else None)
     out, err = capfd.readouterr()
     lines = out.splitlines()
-    assert re.fullmatch(LINE.format(step=1, pct=25, loss="2.500", rest=r"\d+ s left"), lines[0]), lines[0]
-    assert re.fullmatch(LINE.format(step=2, pct=50, loss="2.000", rest=r"val 1\.900 \| \d+ s left"), lines[1])
-    assert re.fullmatch(LINE.format(step=4, pct=100, loss="1.000", rest=r"val 1\.900 \| done in \d+ s"), lines[3])
+    assert re.fullmatch(LINE.format(step=1, pct=25, bar="#" * 5 + "-" * 15, loss="2.500", rest=r"\d+ s left"), lines[0]), lines[0]
+    assert re.fullmatch(LINE.format(step=2, pct=50, bar="#" * 10 + "-" * 10, loss="2.000", rest=r"val 1\.900 \| \d+ s left"), lines[1])
+    assert re.fullmatch(LINE.format(step=4, pct=100, bar="#" * 20, loss="1.000", rest=r"val 1\.900 \| done in \d+ s"), lines[3])
     # print() goes to the notebook, not to the terminal a kernel runs in: the lines go there too
     assert err.splitlines() == lines
 

@@ -9,7 +9,7 @@ import pytest
 from test_trained_checkpoint import undertrained_checkpoint
 
 from rnncourse import checks, course, submissions
-from rnncourse.charmodel import CHECKPOINT_NAME
+from rnncourse.charmodel import CHECKPOINT_NAME, novel_validation
 from rnncourse.selfcheck import selfcheck
 from solutions import anna_karnna as ref
 
@@ -96,3 +96,10 @@ def test_a_link_in_place_of_the_checkpoint_is_not_read(tmp_path):
     (tmp_path / CHECKPOINT_NAME).symlink_to(course.reference_files(P)[0])
     ok, text = beside(tmp_path)
     assert not ok and "symbolic link" in text and "validation loss" not in text, text
+
+
+def test_a_model_the_grade_does_not_score_is_refused_as_the_grade_refuses_it(tmp_path):
+    chars, _ = novel_validation()
+    ref.save_checkpoint(ref.CharRNN(chars, n_hidden=16, n_layers=4), tmp_path / CHECKPOINT_NAME)
+    ok, text = beside(tmp_path)
+    assert not ok and "4 x 16 LSTM" in text and "1 to 3 layers" in text and "validation loss" not in text, text

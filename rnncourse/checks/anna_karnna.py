@@ -9,7 +9,13 @@ import time
 import numpy as np
 import torch
 
-from rnncourse.charmodel import CHECKPOINT_NAME, novel_validation, validation_loss
+from rnncourse.charmodel import (
+    CHECKPOINT_NAME,
+    checkpoint_int,
+    novel_validation,
+    size_problem,
+    validation_loss,
+)
 from rnncourse.checks import CheckFailed, check, passed
 
 # The trained model's points: one graded check of save_checkpoint for each validation loss (nats
@@ -209,8 +215,13 @@ def _trained_model(namespace: dict, data, chars: tuple) -> torch.nn.Module:
           "it should be the dict save_checkpoint writes, with the keys {}", KEYS)
     check(isinstance(ckpt["tokens"], (list, tuple, str)) and tuple(ckpt["tokens"]) == chars,
           "it was trained with another vocabulary: use the novel's, the notebook's chars ({} symbols)", len(chars))
+    n_layers, n_hidden = checkpoint_int(ckpt["n_layers"]), checkpoint_int(ckpt["n_hidden"])
+    check(None not in (n_layers, n_hidden), "its n_layers and n_hidden should be ints, not {} and {}",
+          type(ckpt["n_layers"]).__name__, type(ckpt["n_hidden"]).__name__)
+    problem = size_problem(n_layers, n_hidden)
+    check(problem is None, "{}", problem)
     try:
-        net = CharRNN(chars, n_hidden=ckpt["n_hidden"], n_layers=ckpt["n_layers"])
+        net = CharRNN(chars, n_hidden=n_hidden, n_layers=n_layers)
         net.load_state_dict(ckpt["state_dict"])
     except Exception as exc:
         raise CheckFailed(f"your CharRNN cannot take its weights ({_first_line(exc)})") from None
