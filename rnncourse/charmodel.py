@@ -1,4 +1,4 @@
-"""Helpers for the Anna KaRNNa project (05): devices, the learning-rate schedule, progress lines
+"""Helpers for the Anna KaRNNa project (05): devices, threads, the learning-rate schedule, progress lines
 for a training run, checkpoints, the validation loss the grade uses, and the loss plot.
 
 The working versions of assignment 04's functions (batches, one-hot vectors) are not here:
@@ -43,6 +43,40 @@ def default_device() -> torch.device:
 
 def model_device(net) -> torch.device:
     return next(net.parameters()).device
+
+
+def usable_cores() -> int:
+    """The cores this process may run on: its CPU affinity, capped by a cgroup CPU quota (a
+    JupyterHub container often sees every core of the node but may use only a few)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    with contextlib.suppress(OSError, ValueError):
+        quota, period = open("/sys/fs/cgroup/cpu.max").read().split()[:2]
+        if quota != "max":
+            cores = min(cores, max(1, int(int(quota) / int(period))))
+    return max(1, cores)
+
+
+def busy_cores(samples: int = 5) -> float:
+    """How many cores other programs keep busy now: the runnable tasks beside this one, the median
+    of a few readings of /proc/loadavg over half a second (the 1-minute load average, which lags,
+    where there is no /proc)."""
+    readings = []
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        for _ in range(samples):
+            running = int(open("/proc/loadavg").read().split()[3].split("/")[0])
+            readings.append(running - 1)  # this process, reading
+            time.sleep(0.1)
+    if readings:
+        return float(np.median(readings))
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+
+
+def training_threads(most: int = 4) -> int:
+    """How many threads PyTorch should train on here: the cores nobody else is using (at most
+    ``most``; the project's LSTM gains little beyond), and one when the machine is busy. Threads
+    that lose their core to another program hold up every matrix product, so a busy machine
+    trains faster on one thread (benchmarks/README.md)."""
+    return max(1, min(most, int(usable_cores() - busy_cores() + 0.5)))
 
 
 def warmup_cosine(step: int, total_steps: int, warmup_frac: float = 0.15, floor: float = 0.03,

@@ -1,15 +1,17 @@
-"""The progress lines of the project's training runs (``rnncourse.charmodel.Progress``): what a
-learner sees in the notebook, and in the terminal of ``jupyter nbconvert --execute``."""
+"""The project's training runs on a learner's machine (``rnncourse.charmodel``): the progress lines
+a learner sees in the notebook and in the terminal of ``jupyter nbconvert --execute``, and the
+number of threads chosen for a shared machine."""
 
 import json
 import os
 import re
 import subprocess
 import sys
+import time
 
 import nbformat
 
-from rnncourse.charmodel import Progress
+from rnncourse.charmodel import Progress, busy_cores, training_threads, usable_cores
 
 LINE = r"step {step}/4 \({pct}%\) \[{bar}\] \| [\d,]+ chars/s \| loss {loss} \| {rest}"
 
@@ -51,3 +53,18 @@ def test_progress_is_live_in_the_terminal_of_nbconvert(tmp_path):
     assert len(terminal) == 1 and terminal[0].startswith("step 2/2 (100%)"), proc.stderr[-2000:]
     outputs = json.loads((tmp_path / "done.ipynb").read_text())["cells"][0]["outputs"]
     assert [(o["name"], "".join(o["text"]).count("step 2/2")) for o in outputs] == [("stdout", 1)]
+
+
+def test_a_busy_machine_trains_on_one_thread():
+    """With a CPU-bound process on every usable core, the project trains on one thread: more
+    threads would wait on cores other programs hold."""
+    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(usable_cores())]
+    try:
+        time.sleep(0.5)
+        assert busy_cores() >= usable_cores() - 0.5
+        assert training_threads() == 1
+    finally:
+        for proc in spinners:
+            proc.kill()
+            proc.wait()
+    assert 1 <= training_threads() <= min(4, usable_cores())
