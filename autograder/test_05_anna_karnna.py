@@ -31,7 +31,23 @@ import torch
 import torch.nn.functional as F
 
 from rnncourse import charmodel
-from rnncourse.checks.anna_karnna import THRESHOLDS
+from rnncourse.checks.anna_karnna import (
+    ADAM,
+    INPUTS_AS_TARGETS,
+    NO_DROPOUT_BETWEEN,
+    NO_DROPOUT_LAYER,
+    NOT_CLIPPED,
+    NOT_CONTIGUOUS,
+    PREDICT_H_NONE,
+    PREDICT_IGNORES_H,
+    SAVE_HINT,
+    SEQ_BATCH_ORDER,
+    THRESHOLDS,
+    error_hint,
+    explained,
+    lr_ignored,
+    sample_mistake,
+)
 from rnncourse.grading import files, plaindata
 from rnncourse.grading.hidden import Mistake, array, expect, graded, unobservable
 from rnncourse.grading.oracle import ModelOracle
@@ -156,7 +172,12 @@ def inputs(batch, seq, n_layers, n_hidden=12, seed=3):
 
 
 def learner_forward(model, x, h, call):
-    result = model.call(None, x, h, label="CharRNN.forward")
+    try:
+        result = model.call(None, x, h, label="CharRNN.forward")
+    except LearnerError as exc:
+        if exc.kind == "raised" and error_hint(exc.detail) == NOT_CONTIGUOUS:
+            raise Mistake(explained("forward", exc.detail, exc.where)) from None
+        raise
     expect(isinstance(result, (tuple, list)) and len(result) == 2,
            "{} should return (out, hidden); got {}", call, type(result).__name__)
     return array(result[0], "forward's scores"), pair(result[1], "forward's hidden state")
@@ -218,14 +239,8 @@ def test_charrnn_layers(learner):
     out, (h_n, c_n) = learner_forward(model, x, h, "forward(x, (h, c)) in training mode")
     want, (want_h, want_c) = reference_forward(net, x, h, training=True)
     bias = net.fc.bias.detach().numpy()
-    expect(close(out, np.broadcast_to(bias, want.shape), atol=1e-5),
-           "with drop_prob=1.0 in training mode, nn.Dropout(drop_prob) between the LSTM and the output "
-           "layer zeroes every LSTM output and leaves only the linear layer's bias; your scores still "
-           "depend on the input. Apply nn.Dropout(drop_prob) to the LSTM output before the linear layer")
-    expect(close(h_n[-1], want_h[-1], atol=1e-5) and close(c_n[-1], want_c[-1], atol=1e-5),
-           "with drop_prob=1.0 in training mode, the LSTM's dropout between layers feeds the last "
-           "layer zeros, but your last layer's state depends on the input: pass dropout=drop_prob to "
-           "nn.LSTM (dropout between layers)")
+    expect(close(out, np.broadcast_to(bias, want.shape), atol=1e-5), NO_DROPOUT_LAYER)
+    expect(close(h_n[-1], want_h[-1], atol=1e-5) and close(c_n[-1], want_c[-1], atol=1e-5), NO_DROPOUT_BETWEEN)
 
 
 @graded("CharRNN")
@@ -261,8 +276,7 @@ def check_forward(learner, n_layers):
         expect(False, "forward returned probabilities (softmax applied): return the raw scores; "
                "cross-entropy applies log-softmax itself")
     if close(out, want.reshape(3, 5, -1).transpose(1, 0, 2).reshape(15, -1)):
-        expect(False, "forward's rows are in (seq, batch) order: keep the LSTM output in (batch, seq) "
-               "order (batch_first) when flattening it to (batch*seq, n_hidden)")
+        expect(False, SEQ_BATCH_ORDER)
     if not close(out, want) and close(out, reference_forward(net, x, tuple(torch.zeros_like(t) for t in h))[0]):
         expect(False, "forward ignores the hidden state passed in: give it to the LSTM (self.lstm(x, hidden))")
     expect(close(out, want), "in eval mode, forward's scores differ from LSTM -> dropout -> linear with "
@@ -346,42 +360,21 @@ STEPS = "{n} batches per epoch of the training part, so {total} optimizer steps"
 MISTAKES = [
     ("no_zero_grad", "fresh", "gradients that accumulate from batch to batch: zero_grad is missing "
      "(call optimizer.zero_grad() or net.zero_grad() before loss.backward())"),
-    ("inputs_as_targets", "fresh", "the batch's inputs used as targets: use the batch's targets y (the "
-     "inputs shifted by one character), reshaped to (batch_size*seq_length,)"),
+    ("inputs_as_targets", "fresh", INPUTS_AS_TARGETS),
     ("sum", "fresh", "the loss summed over the batch: use the mean cross-entropy (nn.CrossEntropyLoss() "
      "averages), or the gradient's size depends on the batch"),
-    ("no_clip", "clip", "a gradient norm that is not clipped at clip: call "
-     "nn.utils.clip_grad_norm_(net.parameters(), max_norm=clip) between loss.backward() and optimizer.step() "
-     "(clip_grad_value_, or clipping after the step, does not limit the step)"),
+    ("no_clip", "clip", NOT_CLIPPED),
     ("clip_value", "clip", "a gradient that is not clipped at clip by its norm: clip_grad_value_ caps each "
      "entry; use nn.utils.clip_grad_norm_(net.parameters(), max_norm=clip) before optimizer.step()"),
     ("clip_after_step", "clip", "a gradient norm that is not clipped at clip before the step: "
      "nn.utils.clip_grad_norm_ must come between loss.backward() and optimizer.step()"),
-    ("sgd", "adam", "plain SGD: train should use torch.optim.Adam (or AdamW) with learning rate lr"),
-    ("lr_ignored", "adam", "Adam with learning rate 0.001, not the lr given (0.01): pass lr to the "
-     "optimizer"),
+    ("sgd", "adam", "plain SGD: " + ADAM),
+    ("lr_ignored", "adam", "Adam with " + lr_ignored(0.001, TRAIN["lr"])),
     ("one_epoch", "adam", "one epoch only: loop over range(epochs); with 2 epochs there are " + STEPS),
     ("all_data", "adam", "training on the whole data, validation part included: train on the first "
      "(1 - val_frac) of the data only (train_val_split), so that the validation part stays unseen; the "
      "training part gives " + STEPS),
 ]
-
-
-def train_hint(error):
-    if "second time" in error or "freed" in error:
-        return (" The graph of an earlier batch is still attached to the hidden state: detach the "
-                "hidden state between batches (h = tuple(t.detach() for t in h)); "
-                "retain_graph=True is not the fix, it backpropagates through every earlier batch.")
-    if "StandInError" in error:
-        return (" The grader's model was asked for the gradient of an earlier batch's pass: the hidden "
-                "state still carries the earlier batches' graph. Detach the hidden state between "
-                "batches (h = tuple(t.detach() for t in h)), and do not use retain_graph=True.")
-    if "Long" in error or "floating point" in error or "target" in error.lower() or "Float" in error:
-        return (" Targets must be integer class indices (int64, torch.long) of shape (batch*seq,), "
-                "not floats: targets as floats do not work with cross-entropy.")
-    if "size" in error or "shape" in error:
-        return " Check the shapes: the targets are reshaped to (batch_size*seq_length,) to match the scores."
-    return ""
 
 
 @functools.lru_cache(maxsize=2)
@@ -396,8 +389,7 @@ def trained(learner):
         learner.call("train", stand, data, kwargs=dict(TRAIN, val_frac=0.1, print_every=10 ** 6),
                      serve=oracle.serve, timeout=120, seed=0)
     except LearnerError as exc:
-        result["error"] = f"{TRAIN_CALL} raised {exc.detail or exc.kind}.{train_hint(exc.detail)}" \
-            if exc.kind == "raised" else str(exc)
+        result["error"] = explained(TRAIN_CALL, exc.detail, exc.where) if exc.kind == "raised" else str(exc)
         return result
     final = stand.call("state_dict")
     if not (isinstance(final, dict) and set(final) == set(state0)
@@ -516,8 +508,14 @@ def probs_along(net, text, start=1, h=None):
     return F.softmax(out.double(), dim=1).numpy()[start - 1 : len(text) - 1], h
 
 
-def draws(learner, stand, oracle, char, top_k, n, seed):
-    results = learner.scenario("anna_karnna.repeat", function="predict", args=[stand, char, None],
+def zeros_state(net):
+    """An explicit zero state for predict: its checks do not depend on how it treats h=None,
+    which one check of its own scores (``test_predict_starts_from_zeros``)."""
+    return tuple(torch.zeros(net.n_layers, 1, net.n_hidden) for _ in range(2))
+
+
+def draws(learner, stand, oracle, net, char, top_k, n, seed):
+    results = learner.scenario("anna_karnna.repeat", function="predict", args=[stand, char, zeros_state(net)],
                                kwargs={"top_k": top_k}, times=n, label="predict", seed=seed,
                                serve=oracle.serve, timeout=120)
     expect(isinstance(results, list) and len(results) == n, "predict did not answer {} calls", n)
@@ -541,7 +539,7 @@ def test_predict_top_k_and_hidden(learner):
                  "seen from outside: its character and hidden state are scored")
     net = predict_net()
     stand, oracle = lent_model(learner, "predict", net)
-    h = None
+    h = zeros_state(net)
     for t, ch in enumerate("abc de"):
         got = learner.call("predict", stand, ch, h, kwargs={"top_k": 2}, serve=oracle.serve, seed=40 + t)
         expect(isinstance(got, (tuple, list)) and len(got) == 2,
@@ -557,12 +555,32 @@ def test_predict_top_k_and_hidden(learner):
         want = [s.numpy() for s in step_state(net, ch, h)]
         if not (close(h_got[0], want[0], 1e-5) and close(h_got[1], want[1], 1e-5)):
             zeros = [s.numpy() for s in step_state(net, ch, None)]
-            expect(h is None or not (close(h_got[0], zeros[0], 1e-5) and close(h_got[1], zeros[1], 1e-5)),
-                   "the hidden state returned by call {} is the state after {!r} from zeros: predict "
-                   "ignores the state passed in (h=None means zeros, otherwise use h)", t + 1, ch)
+            expect(t == 0 or not (close(h_got[0], zeros[0], 1e-5) and close(h_got[1], zeros[1], 1e-5)),
+                   "the hidden state returned by call {} is the state after {!r} from zeros: {}", t + 1, ch,
+                   PREDICT_IGNORES_H)
             expect(False, "the hidden state returned by call {} is not the LSTM's state after reading "
-                   "{!r} from the state passed in (h=None means zeros)", t + 1, ch)
+                   "{!r} from the state passed in", t + 1, ch)
         h = tuple(torch.from_numpy(np.asarray(w)) for w in want)
+
+
+@graded("predict")
+def test_predict_starts_from_zeros(learner):
+    "predict(net, char) without a hidden state (h=None, the default) starts from zeros"
+    net = predict_net(seed=24)
+    stand, oracle = lent_model(learner, "predict", net)
+    try:
+        got = learner.call("predict", stand, "b", serve=oracle.serve, seed=46)
+    except LearnerError as exc:
+        raise Mistake(f"{exc}: {PREDICT_H_NONE}" if exc.kind == "raised" else str(exc)) from None
+    expect(isinstance(got, (tuple, list)) and len(got) == 2,
+           "predict should return (next_char, h); got {}", type(got).__name__)
+    nxt, h_got = got
+    expect(isinstance(nxt, str) and nxt in TOKENS,
+           "predict should return a character of the vocabulary, got {!r}", str(nxt)[:20])
+    h_got = pair(h_got, "the h that predict returns")
+    want = [t.numpy() for t in step_state(net, "b", None)]
+    expect(close(h_got[0], want[0], 1e-5) and close(h_got[1], want[1], 1e-5),
+           "predict(net, 'b') did not return the LSTM's state after 'b' from zeros: {}", PREDICT_H_NONE)
 
 
 def step_state(net, ch, h):
@@ -578,7 +596,7 @@ def test_predict_top_k(learner):
     "with top_k, draws only among the k most likely characters, in proportion to their probabilities"
     net = predict_net(scale=0.15)
     stand, oracle = lent_model(learner, "predict", net)
-    chars = draws(learner, stand, oracle, "a", 3, 300, seed=21)
+    chars = draws(learner, stand, oracle, net, "a", 3, 300, seed=21)
     p = probs_along(net, "aa")[0][0]
     top = set(np.argsort(-p)[:3].tolist())
     outside = [c for c in chars if c not in TOKENS or TOKENS.index(c) not in top]
@@ -601,7 +619,7 @@ def test_predict_full_distribution(learner):
     "with top_k=None, draws from the softmax over every character"
     net = predict_net(SMALL, scale=0.4)
     stand, oracle = lent_model(learner, "predict", net)
-    chars = draws(learner, stand, oracle, "a", None, 400, seed=22)
+    chars = draws(learner, stand, oracle, net, "a", None, 400, seed=22)
     p = probs_along(net, "aa")[0][0]
     freq = frequencies(chars, SMALL)
     expect(0.5 * np.abs(freq - p).sum() < 0.12, "with top_k=None the draws should follow softmax(scores) "
@@ -619,6 +637,7 @@ class GraderPredict:
         self.net, self.rng = net, np.random.default_rng(seed)
         self.gen = torch.Generator().manual_seed(seed)
         self.calls = self.training_calls = 0
+        self.top_ks = set()  # the top_k values it was called with
 
     def __call__(self, net, char, h=None, top_k=None):
         n_chars, n_layers, n_hidden = len(self.net.chars), self.net.n_layers, self.net.n_hidden
@@ -632,6 +651,7 @@ class GraderPredict:
             raise ValueError("top_k")
         training = bool(getattr(net, "training", False))
         self.calls += 1
+        self.top_ks.add(top_k)
         self.training_calls += training
         x = one_hot([[self.net.char2int[char]]], n_chars)
         with torch.no_grad(), torch.random.fork_rng(devices=[]):
@@ -665,11 +685,6 @@ def check_text(text, prime, size, function):
     expect(not bad, "{} produced characters outside the vocabulary: {}", function, bad[:5])
 
 
-def zero_state_probs(net, text, start):
-    """The distributions a model would give if it restarted from zeros at every character."""
-    return np.stack([probs_along(net, text[t - 1] * 2)[0][0] for t in range(start, len(text))])
-
-
 def outside_top(text, probs, start, k, tokens=TOKENS):
     return sum(tokens.index(text[start + t]) not in np.argsort(-p)[:k] for t, p in enumerate(probs))
 
@@ -681,6 +696,18 @@ def dropout_hint(lent, oracle) -> str:
         return (" The model was in training mode while sampling, so dropout was on: call net.eval() "
                 "first.")
     return ""
+
+
+def sample_problem(net, text, prime, k, lent, oracle) -> str:
+    """The named mistake (the course's words, ``sample_mistake``) behind a sampled text with
+    characters outside the k most likely; "" if it has none. The grader's predict saw how it was
+    called: in training mode, without top_k."""
+    training = bool(lent.training_calls or any(e["training"] for e in oracle.forwards()))
+    problem = sample_mistake(net, text, prime, k, training)
+    if problem and not training and lent.calls and None in lent.top_ks:
+        return (f"with top_k={k}, sample called predict without top_k: pass top_k on to predict at every "
+                "call, the prime's included")
+    return problem
 
 
 @graded("sample")
@@ -710,15 +737,8 @@ def test_sample_follows_model(learner):
     text, lent, oracle = sampled(learner, "sample", net, size, prime, top_k=2)
     check_text(text, prime, size, "sample")
     text = text[: len(prime) + size]
-    bad = outside_top(text, probs_along(net, text, len(prime))[0], len(prime), 2)
-    if bad:
-        if outside_top(text, zero_state_probs(net, text, len(prime) + 1), len(prime) + 1, 2) == 0:
-            expect(False, "each character was predicted from a fresh zero state: the hidden state is "
-                   "re-initialised at every character; pass the h returned by predict to the next call")
-        expect(False, "with top_k=2, {} of {} generated characters are not among the model's 2 most likely "
-               "(with dropout off and the state carried from the prime). Is dropout left on while sampling "
-               "(call net.eval() first)? Does the prime warm up the hidden state?{}", bad, size,
-               dropout_hint(lent, oracle))
+    problem = sample_problem(net, text, prime, 2, lent, oracle)
+    expect(not problem, "{}", problem)
 
 
 @graded("sample", weight=2)
@@ -729,9 +749,8 @@ def test_sample_top_k(learner):
     text, lent, oracle = sampled(learner, "sample", net, size, prime, seed=32, top_k=2)
     check_text(text, prime, size, "sample")
     text = text[: len(prime) + size]
-    bad = outside_top(text, probs_along(net, text, len(prime))[0], len(prime), 2)
-    expect(bad == 0, "with top_k=2, {} of {} generated characters were not among the 2 most likely: "
-           "is top_k passed on to predict (and dropout off)?{}", bad, size, dropout_hint(lent, oracle))
+    problem = sample_problem(net, text, prime, 2, lent, oracle)
+    expect(not problem, "{}", problem)
 
 
 # --- sample_with_temperature ----------------------------------------------------------------
@@ -836,11 +855,6 @@ def read_child(proc) -> dict:
 def scored(data: bytes, mode: str) -> dict:
     proc = files.run_limited([str(SCORER), mode], data, memory_mb=3072, cpu_seconds=300, timeout=300)
     return read_child(proc)
-
-
-SAVE_HINT = (": save a dict of plain values ({\"n_hidden\": ..., \"n_layers\": ..., \"tokens\": list(net.chars), "
-             "\"state_dict\": net.state_dict()}) that loads with torch.load(path, weights_only=True), not "
-             "the model object")
 
 
 @graded("save_checkpoint")

@@ -1,6 +1,12 @@
 """The grader against corpora of learner code: wrong work loses points with a message that
 names the mistake; correct work in any style gets full marks."""
 
+import concurrent.futures
+import functools
+import re
+import tempfile
+from pathlib import Path
+
 import pytest
 from conftest import corpus, corpus_ids, graded_corpus
 
@@ -66,3 +72,71 @@ def test_records_hold_nothing_trusted(assignment):
             hits = leaks.leaks(json.dumps(record), Path(record["notebook"]))
             found += [f"{kind}/{name}: {hit[:80]}" for hit in hits]
     assert not found, "\n".join(found[:20])
+
+
+# The self-check against the same corpora (issue 16): a wrong variant that loses points when
+# graded fails the learner's self-check too, with a message naming the same mistake (the corpus
+# phrase); a correct variant passes every visible check. Assignments join as their visible checks
+# share the hidden tests' words. The exceptions are mistakes only the grader's replay shows.
+SELF_CHECK_EXCEPTIONS = {
+    "05_anna_karnna": {
+        "summed_loss": "Adam is scale-invariant: a summed loss trains the visible check's toy text as well as "
+                       "the mean, and only the grader's replay of the weights sees the difference",
+    },
+}
+
+
+def self_check_ids():
+    return [i for i in corpus_ids() if i[0] in SELF_CHECK_EXCEPTIONS]
+
+
+@functools.cache
+def self_checked(assignment: str, kind: str) -> dict:
+    """variant name -> {function: (status, message)} from ``rnncourse.selfcheck`` on the variant's
+    notebook (no trained model beside it), two at a time."""
+    from rnncourse import checks, submissions
+    from rnncourse.selfcheck import selfcheck
+
+    tmp = Path(tempfile.mkdtemp(prefix=f"selfcheck-{assignment}-{kind}-"))
+    names = list(checks.checks_for(assignment))
+
+    def one(v):
+        nb = submissions.make(assignment, v.code, base="reference", target=next(iter(v.expect), None))
+        _, text = selfcheck(submissions.write(nb, tmp / v.name / f"{assignment}.ipynb"), assignment)
+        rows = {}
+        for line in text.splitlines():
+            m = re.match(r"^\S (\w+)\s+(passed|failed|todo|missing)(?:: (.*))?$", line)
+            if m and m.group(1) in names:
+                rows[m.group(1)] = (m.group(2), m.group(3) or "")
+        return rows
+
+    variants = corpus(assignment, kind)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(zip([v.name for v in variants], pool.map(one, variants)))
+
+
+@pytest.mark.parametrize("assignment,kind,name", self_check_ids(),
+                         ids=[f"selfcheck-{a}-{k}-{n}" for a, k, n in self_check_ids()])
+def test_self_check_names_the_graded_mistake(assignment, kind, name):
+    rows = self_checked(assignment, kind)[name]
+    assert rows, f"{name}: the self-check printed no rows"
+    if kind == "correct":
+        failed = {f: m for f, (status, m) in rows.items() if status != "passed"}
+        assert not failed, f"a correct {name} fails the self-check: {failed}"
+        return
+    exceptions = SELF_CHECK_EXCEPTIONS[assignment]
+    for function, phrase in variant(assignment, kind, name).expect.items():
+        status, message = rows[function]
+        if name in exceptions:
+            assert status == "passed", f"{name} is listed as seen by the grader only, but: {message}"
+            continue
+        assert status == "failed", f"{name}: the self-check passes {function}"
+        assert phrase.lower() in message.lower(), f"{name}: no self-check message about '{phrase}': {message}"
+
+
+def test_self_check_exceptions_are_few():
+    """Mistakes only the grader sees stay at most 5% of an assignment's wrong variants."""
+    for assignment, exceptions in SELF_CHECK_EXCEPTIONS.items():
+        names = {v.name for v in corpus(assignment, "wrong")}
+        assert set(exceptions) <= names
+        assert len(exceptions) <= 0.05 * len(names)
