@@ -19,6 +19,7 @@ import torch
 import torch.nn as nn
 
 from rnncourse import sequences
+from rnncourse.compare import close, max_diff
 from rnncourse.grading.hidden import (
     Described,
     Iterated,
@@ -32,7 +33,6 @@ from rnncourse.grading.hidden import (
 from solutions import rnn_vs_lstm as ref
 
 SHAPES = [(3, 4, 5), (1, 7, 2), (8, 3, 3), (2, 1, 6)]  # (batch, input_size, hidden_size)
-F32 = dict(atol=1e-5, rtol=1e-4)
 
 
 def gen(seed):
@@ -57,11 +57,6 @@ def answer(call, what, hint=""):
         if exc.kind == "raised" and hint:
             raise Mistake(f"{exc} when {what}: {hint}") from None
         raise
-
-
-def close(got, want, atol=1e-5, rtol=1e-4):
-    got, want = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
-    return got.shape == want.shape and bool(np.allclose(got, want, atol=atol, rtol=rtol))
 
 
 # --- rnn_cell ------------------------------------------------------------------------------
@@ -91,7 +86,7 @@ def test_rnn_cell_matches_rnncell(learner):
         want = m(x, hp).detach().numpy()
         expect(close(out, want), "rnn_cell differs from nn.RNNCell for batch={}, I={}, H={} "
                "(largest difference {:.2g}); the checks on single terms below say which one",
-               b, i, h, float(np.max(np.abs(out - want))))
+               b, i, h, max_diff(out, want))
 
 
 @graded("rnn_cell")
@@ -633,15 +628,15 @@ def test_sine_is_recurrent_and_causal(learner):
     early[:, 0] += 1.0
     out_early, _ = run(model, early, None, "x of shape (3, 8, 1)")
     expect(base.shape == (3, 8, 1), "the output should have shape (batch, seq, 1)")
-    if np.allclose(out_early[:, 5:], base[:, 5:], atol=1e-7):
+    if close(out_early[:, 5:], base[:, 5:], atol=1e-7, rtol=1e-5):
         hint = (" The rows of x are read as time steps: build the RNN with batch_first=True."
-                if not np.allclose(out_early[:, 0], base[:, 0]) else "")
+                if not close(out_early[:, 0], base[:, 0], atol=1e-8, rtol=1e-5) else "")
         expect(False, "the prediction at step 5 does not change when the input at step 0 "
                "changes: the model has no recurrence (memory of earlier steps).{}", hint)
     late = x.clone()
     late[:, 6:] += 1.0
     out_late, _ = run(model, late, None, "x of shape (3, 8, 1)")
-    expect(np.allclose(out_late[:, :6], base[:, :6], atol=1e-6), "the prediction at step 3 "
+    expect(close(out_late[:, :6], base[:, :6], atol=1e-6, rtol=1e-5), "the prediction at step 3 "
            "changes when a later input changes: the model sees the future (bidirectional?), "
            "which is cheating when predicting the next value")
 
@@ -783,7 +778,7 @@ def identify_twin(model, start):
         expect(False, "with the grader's weights loaded (an nn.RNN(1, 32, batch_first=True) and an "
                "nn.Linear(32, 1)), forward's output differs from the RNN's output at every step "
                "fed through the linear layer (largest difference {:.2g}): forward should be "
-               "self.fc(self.rnn(x, hidden)[0])", float(np.max(np.abs(out - want))))
+               "self.fc(self.rnn(x, hidden)[0])", max_diff(out, want))
     twin = twins[matches[0]]
     expect(same_hidden(out_h, twin_out(twin, x, None)[1]), "forward should return, beside the "
            "output, the RNN's hidden state after the last step as nn.RNN returns it, (n_layers, "
@@ -848,7 +843,7 @@ def test_sine_learns(learner):
     want = {k: v.detach().numpy() for k, v in twin.state_dict().items()}
     for key in SINE_SHAPES:
         expect(got[key].shape == want[key].shape, "after training, a weight changed shape")
-    diffs = {k: float(np.max(np.abs(got[k].astype(np.float64) - want[k]))) for k in SINE_SHAPES}
+    diffs = {k: max_diff(got[k], want[k]) for k in SINE_SHAPES}
     if max(diffs.values()) > SINE_TOL:
         unchanged = [k for k in SINE_SHAPES if np.array_equal(got[k], start[k].numpy())]
         rnn_keys = [k for k in SINE_SHAPES if k.startswith("rnn.")]

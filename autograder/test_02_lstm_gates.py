@@ -21,6 +21,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from rnncourse.compare import close, max_diff
 from rnncourse.grading.codeview import Notebook
 from rnncourse.grading.hidden import LearnerError, array, expect, graded, unobservable
 from solutions import lstm_gates as ref
@@ -60,12 +61,7 @@ def pre(weights, gate, x, h, bias=True):
     return x @ W_x.T + h @ W_h.T + (b if bias else 0.0)
 
 
-# --- comparing --------------------------------------------------------------------------
-def close(a, b, atol=1e-5, rtol=1e-4):
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    return a.shape == b.shape and bool(np.allclose(a, b, atol=atol, rtol=rtol))
-
-
+# --- comparing (rnncourse.compare) -------------------------------------------------------
 def tensor_result(value, what):
     if isinstance(value, (tuple, list)) and len(value) and not isinstance(value[0], (int, float)):
         expect(False, "{} should return one tensor, got a {} of {} items", what, type(value).__name__,
@@ -87,7 +83,7 @@ def judge(out, want, what, alternatives=(), otherwise=""):
         if close(out, alt):
             expect(False, message)
     expect(False, "{} differs from the expected values (largest difference {:.3g}). {}", what,
-           float(np.max(np.abs(out.astype(np.float64) - want))), otherwise)
+           max_diff(out, want), otherwise)
 
 
 # --- stand-ins: the reference, answered here --------------------------------------------

@@ -140,12 +140,13 @@ def test_the_pack_holds_the_notebooks_helpers_and_nothing_of_the_course_internal
     names = set(pack_files(packs[None]))
     assert {f"{a}/{a}.ipynb" for a in course.built()} < names
     assert {"README.md", "requirements.txt", "pyproject.toml", "data/anna.txt",
-            "rnncourse/selfcheck.py", "rnncourse/checks/sequence_batching.py"} < names
+            "rnncourse/selfcheck.py", "rnncourse/checks/sequence_batching.py",
+            "rnncourse/compare.py"} < names
     tops = {n.split("/")[0] for n in names}
     assert not tops & {"solutions", "autograder", "source", "tests", "demo", "benchmarks", ".git", "docs"}
-    assert not names & {"rnncourse/build.py", "rnncourse/demo.py", "rnncourse/authoring.py",
-                        "rnncourse/submissions.py", "rnncourse/learner_pack.py",
-                        "rnncourse/grading/classgrade.py", "rnncourse/grading/nbgrader_plugin.py"}
+    assert not names & {"rnncourse/build.py", "rnncourse/demo.py", "rnncourse/submissions.py",
+                        "rnncourse/learner_pack.py", "rnncourse/grading/classgrade.py",
+                        "rnncourse/grading/nbgrader_plugin.py"}
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
 
 

@@ -3,7 +3,8 @@
 Each assignment has a module here whose ``CHECKS`` maps a graded function's name to
 a check. A check calls the learner's function on small, worked examples and raises
 ``CheckFailed`` with a message that names the part that is wrong and hints at why.
-The hidden tests in ``autograder/`` check the same contract on other data.
+The hidden tests in ``autograder/`` check the same contract on other data; both compare
+numbers with ``rnncourse.compare``.
 
     check_encode(encode)           # in the notebook, under the function
     selfcheck("04_sequence_batching", globals())   # every check, one line each
@@ -34,21 +35,6 @@ def check(condition, message: str, *args) -> None:
 
 def passed(name: str, detail: str = "") -> None:
     print(f"✓ {name}: all visible checks passed{(' (' + detail + ')') if detail else ''}")
-
-
-def rel_error(x, y) -> float:
-    """max |x - y| / max(1e-8, |x| + |y|): about 1e-7 or less means equal in float32."""
-    x = np.asarray(_numpy(x), dtype=np.float64)
-    y = np.asarray(_numpy(y), dtype=np.float64)
-    if x.shape != y.shape or x.size == 0:
-        return float("inf") if x.shape != y.shape else 0.0
-    return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))))
-
-
-def _numpy(x):
-    if hasattr(x, "detach"):
-        return x.detach().cpu().numpy()
-    return x
 
 
 def _module(assignment: str):

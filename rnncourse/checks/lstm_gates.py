@@ -12,7 +12,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from rnncourse.checks import check, passed, rel_error
+from rnncourse.checks import check, passed
+from rnncourse.compare import rel_error
 
 GATES = ("input", "forget", "cell", "output")
 
@@ -45,10 +46,6 @@ def _tensor(out, name):
     return out.detach()
 
 
-def _close(a, b, tol=1e-5):
-    return tuple(a.shape) == tuple(b.shape) and rel_error(a, b) < tol
-
-
 def _fmt(t):
     return np.array2string(np.asarray(t.detach() if hasattr(t, "detach") else t), precision=4,
                            suppress_small=True)
@@ -63,12 +60,14 @@ def check_sigmoid(sigmoid):
     out = _tensor(sigmoid(z), "sigmoid")
     check(out.dtype == torch.float32, "sigmoid should keep float32, got {}", out.dtype)
     check(tuple(out.shape) == (2, 3), "sigmoid should keep the input's shape (2, 3), got {}", tuple(out.shape))
-    check(not _close(out, torch.tanh(z)), "sigmoid computes tanh: the logistic function is 1 / (1 + e^-z), "
+    check(not rel_error(out, torch.tanh(z)) < 1e-5,
+          "sigmoid computes tanh: the logistic function is 1 / (1 + e^-z), "
           "between 0 and 1")
     check(float(out[1, 1]) > 0.5, "sigmoid(2) should be about 0.881, got {:.4f}: is the sign of z in "
           "e^-z flipped?", float(out[1, 1]))
     want = 1 / (1 + np.exp(-z.numpy().astype(np.float64)))
-    check(_close(out, want), "sigmoid([[-2, -1, 0], [1, 2, 3]]) should be\n{}\ngot\n{}", _fmt(want), _fmt(out))
+    check(rel_error(out, want) < 1e-5,
+          "sigmoid([[-2, -1, 0], [1, 2, 3]]) should be\n{}\ngot\n{}", _fmt(want), _fmt(out))
     big = torch.tensor([-1e4, -1000.0, -100.0, 100.0, 1000.0, 1e4])
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -78,7 +77,7 @@ def check_sigmoid(sigmoid):
           "is never above 1, and choose the formula by the sign of z", _fmt(out))
     check(not caught, "sigmoid raised a warning for large |z| ({}): e^z overflows before the division. "
           "Compute e^(-|z|) instead", caught[0].message if caught else "")
-    check(_close(out, torch.tensor([0.0, 0.0, 0.0, 1.0, 1.0, 1.0]), 1e-6),
+    check(rel_error(out, torch.tensor([0.0, 0.0, 0.0, 1.0, 1.0, 1.0])) < 1e-6,
           "sigmoid should tend to 0 for very negative z and to 1 for very positive z; got {}", _fmt(out))
     passed("sigmoid")
 
@@ -155,14 +154,15 @@ def _pre(w, gate, x, h):
 def check_forget_gate(forget_gate):
     out = _tensor(forget_gate(X, H_PREV, C_PREV, _zero_weights(2, 3)), "forget_gate")
     check(tuple(out.shape) == (2, 3), "forget_gate should return (batch, H) = (2, 3), got {}", tuple(out.shape))
-    check(not _close(out, 0.5 * H_PREV), "with every weight zero, f_t = sigmoid(0) = 0.5 and the gate "
+    check(not rel_error(out, 0.5 * H_PREV) < 1e-5,
+          "with every weight zero, f_t = sigmoid(0) = 0.5 and the gate "
           "should return 0.5 * c_prev; you returned 0.5 * h_prev: the forget gate acts on the long-term "
           "memory c_prev")
-    check(_close(out, 0.5 * C_PREV), "with every weight and bias zero, f_t = sigmoid(0) = 0.5, so "
+    check(rel_error(out, 0.5 * C_PREV) < 1e-5, "with every weight and bias zero, f_t = sigmoid(0) = 0.5, so "
           "forget_gate should return 0.5 * c_prev =\n{}\ngot\n{}\n(is the result f_t * c_prev?)",
           _fmt(0.5 * C_PREV), _fmt(out))
     out = _tensor(forget_gate(X, H_PREV, C_PREV, _zero_weights(2, 3, forget=20.0)), "forget_gate")
-    check(_close(out, C_PREV, 1e-6), "with b_f = +20 (all else zero) the forget gate is saturated open "
+    check(rel_error(out, C_PREV) < 1e-6, "with b_f = +20 (all else zero) the forget gate is saturated open "
           "(f_t = 1): it should return c_prev unchanged; got\n{}\n(is b_f = weights['forget'][2] added?)",
           _fmt(out))
     out = _tensor(forget_gate(X, H_PREV, C_PREV, _zero_weights(2, 3, forget=-20.0)), "forget_gate")
@@ -173,18 +173,21 @@ def check_forget_gate(forget_gate):
     w["forget"] = (W_x, torch.zeros(3, 3), torch.zeros(3))
     out = _tensor(forget_gate(X, H_PREV, C_PREV, w), "forget_gate")
     want = _s(X @ W_x.T) * C_PREV
-    check(_close(out, want), "with only W_xf switched on, f_t = sigmoid(x @ W_xf.T): expected\n{}\ngot\n{}\n"
+    check(rel_error(out, want) < 1e-5,
+          "with only W_xf switched on, f_t = sigmoid(x @ W_xf.T): expected\n{}\ngot\n{}\n"
           "(W_x is (H, I): multiply x (batch, I) by its transpose)", _fmt(want), _fmt(out))
     w = _zero_weights(2, 3)
     W_h = torch.eye(3) * 2
     w["forget"] = (torch.zeros(3, 2), W_h, torch.zeros(3))
     out = _tensor(forget_gate(X, H_PREV, C_PREV, w), "forget_gate")
     want = _s(H_PREV @ W_h.T) * C_PREV
-    check(_close(out, want), "with only W_hf switched on, f_t = sigmoid(h_prev @ W_hf.T): expected\n{}\n"
+    check(rel_error(out, want) < 1e-5,
+          "with only W_hf switched on, f_t = sigmoid(h_prev @ W_hf.T): expected\n{}\n"
           "got\n{}\n(does the gate read h_prev?)", _fmt(want), _fmt(out))
     w = _random_weights(2, 3, seed=1)
     out = _tensor(forget_gate(X, H_PREV, C_PREV, w), "forget_gate")
-    check(_close(out, _s(_pre(w, "forget", X, H_PREV)) * C_PREV), "each term is right alone but not "
+    check(rel_error(out, _s(_pre(w,
+          "forget", X, H_PREV)) * C_PREV) < 1e-5, "each term is right alone but not "
           "together, or another gate's weights are used: f_t = sigmoid(x W_xf^T + h_prev W_hf^T + b_f) "
           "with weights['forget']")
     passed("forget_gate")
@@ -218,7 +221,8 @@ def check_learn_gate(learn_gate):
     w = _random_weights(2, 3, seed=2)
     out = _tensor(learn_gate(X, H_PREV, w), "learn_gate")
     want = _s(_pre(w, "input", X, H_PREV)) * torch.tanh(_pre(w, "cell", X, H_PREV))
-    check(_close(out, want), "with random weights: expected\n{}\ngot\n{}\ni_t uses weights['input'], g_t "
+    check(rel_error(out, want) < 1e-5,
+          "with random weights: expected\n{}\ngot\n{}\ni_t uses weights['input'], g_t "
           "weights['cell'], both from x and h_prev", _fmt(want), _fmt(out))
     passed("learn_gate")
 
@@ -228,7 +232,8 @@ def check_remember_gate(remember_gate):
     out = _tensor(remember_gate(a, b), "remember_gate")
     want = torch.tensor([[11.0, 18.0, 0.0]])
     check(tuple(out.shape) == (1, 3), "remember_gate should keep the shape (1, 3), got {}", tuple(out.shape))
-    check(_close(out, want), "remember_gate([[1, -2, 0.5]], [[10, 20, -0.5]]) should be [[11, 18, 0]], "
+    check(rel_error(out, want) < 1e-5,
+          "remember_gate([[1, -2, 0.5]], [[10, 20, -0.5]]) should be [[11, 18, 0]], "
           "what is kept plus what is learned; got {}", _fmt(out))
     passed("remember_gate")
 
@@ -237,17 +242,20 @@ def check_use_gate(use_gate):
     c_t = torch.tensor([[-2.0, 0.5, 3.0], [0.0, -0.1, 10.0]])
     out = _tensor(use_gate(X, H_PREV, c_t, _zero_weights(2, 3, output=20.0)), "use_gate")
     check(tuple(out.shape) == (2, 3), "use_gate should return (batch, H) = (2, 3), got {}", tuple(out.shape))
-    check(not _close(out, c_t), "with the output gate open (b_o = +20, o_t = 1) you return c_t itself: "
+    check(not rel_error(out, c_t) < 1e-5,
+          "with the output gate open (b_o = +20, o_t = 1) you return c_t itself: "
           "h_t = o_t * tanh(c_t), the memory squashed into (-1, 1)")
-    check(_close(out, torch.tanh(c_t), 1e-6), "with b_o = +20 (all else zero) the output gate is open "
+    check(rel_error(out, torch.tanh(c_t)) < 1e-6, "with b_o = +20 (all else zero) the output gate is open "
           "(o_t = 1), so use_gate should return tanh(c_t) =\n{}\ngot\n{}", _fmt(torch.tanh(c_t)), _fmt(out))
     out = _tensor(use_gate(X, H_PREV, c_t, _zero_weights(2, 3)), "use_gate")
-    check(_close(out, 0.5 * torch.tanh(c_t)), "with every weight zero, o_t = sigmoid(0) = 0.5, so use_gate "
+    check(rel_error(out, 0.5 * torch.tanh(c_t)) < 1e-5,
+          "with every weight zero, o_t = sigmoid(0) = 0.5, so use_gate "
           "should return 0.5 * tanh(c_t); got\n{}\n(o_t is a sigmoid)", _fmt(out))
     w = _random_weights(2, 3, seed=3)
     out = _tensor(use_gate(X, H_PREV, c_t, w), "use_gate")
     want = _s(_pre(w, "output", X, H_PREV)) * torch.tanh(c_t)
-    check(_close(out, want), "with random weights: expected\n{}\ngot\n{}\no_t uses weights['output'], from "
+    check(rel_error(out, want) < 1e-5,
+          "with random weights: expected\n{}\ngot\n{}\no_t uses weights['output'], from "
           "x and h_prev", _fmt(want), _fmt(out))
     passed("use_gate")
 
@@ -264,12 +272,13 @@ def check_lstm_cell(lstm_cell):
     h, c = _pair(lstm_cell(X, (H_PREV, C_PREV), w), "lstm_cell", "(h_t, c_t)")
     h, c = _tensor(h, "lstm_cell's h_t"), _tensor(c, "lstm_cell's c_t")
     want_c = C_PREV + 0.5 * torch.tanh(torch.tensor(0.0))  # learn gate: 0.5 * tanh(0) = 0
-    if _close(h, want_c, 1e-5) and _close(c, torch.tanh(want_c), 1e-5):
+    if rel_error(h, want_c) < 1e-5 and rel_error(c, torch.tanh(want_c)) < 1e-5:
         check(False, "lstm_cell returns (c_t, h_t); return (h_t, c_t), like nn.LSTMCell")
-    check(_close(c, want_c, 1e-5), "with the forget gate open (b_f = +20) and nothing to learn, c_t should "
+    check(rel_error(c, want_c) < 1e-5,
+          "with the forget gate open (b_f = +20) and nothing to learn, c_t should "
           "be c_prev; got\n{}\n(c_t = forget_gate(...) + learn_gate(...), the forget gate applied to c_prev)",
           _fmt(c))
-    check(_close(h, torch.tanh(C_PREV), 1e-5), "with the forget and output gates open, h_t should be "
+    check(rel_error(h, torch.tanh(C_PREV)) < 1e-5, "with the forget and output gates open, h_t should be "
           "tanh(c_t) = tanh(c_prev); got\n{}", _fmt(h))
     w = _random_weights(2, 3, seed=4)
     cell = _pack(w, nn.LSTMCell(2, 3))
@@ -277,10 +286,11 @@ def check_lstm_cell(lstm_cell):
         want_h, want_c = cell(X, (H_PREV, C_PREV))
     h, c = _pair(lstm_cell(X, (H_PREV, C_PREV), w), "lstm_cell", "(h_t, c_t)")
     h, c = _tensor(h, "lstm_cell's h_t"), _tensor(c, "lstm_cell's c_t")
-    check(_close(c, want_c), "c_t differs from nn.LSTMCell's: expected\n{}\ngot\n{}", _fmt(want_c), _fmt(c))
-    if _close(h, _s(_pre(w, "output", X, H_PREV)) * torch.tanh(C_PREV)):
+    check(rel_error(c, want_c) < 1e-5,
+          "c_t differs from nn.LSTMCell's: expected\n{}\ngot\n{}", _fmt(want_c), _fmt(c))
+    if rel_error(h, _s(_pre(w, "output", X, H_PREV)) * torch.tanh(C_PREV)) < 1e-5:
         check(False, "h_t is computed from c_prev; the use gate needs the new memory c_t")
-    check(_close(h, want_h), "h_t differs from nn.LSTMCell's: expected\n{}\ngot\n{}\n(h_t = "
+    check(rel_error(h, want_h) < 1e-5, "h_t differs from nn.LSTMCell's: expected\n{}\ngot\n{}\n(h_t = "
           "use_gate(x, h_prev, c_t, weights))", _fmt(want_h), _fmt(h))
     passed("lstm_cell", "matches nn.LSTMCell")
 
@@ -301,16 +311,20 @@ def check_lstm_forward(lstm_forward):
           "= (2, 3), got {} and {}", tuple(h_n.shape), tuple(c_n.shape))
     with torch.no_grad():
         want, (wh, wc) = lstm(x, (h0[None], c0[None]))
-    check(_close(output[:, 0], want[:, 0]), "the first step differs from nn.LSTM's: step 0 should be "
+    check(rel_error(output[:, 0], want[:, 0]) < 1e-5,
+          "the first step differs from nn.LSTM's: step 0 should be "
           "lstm_cell(x[:, 0], state, weights) (x is batch-first: x[:, t] is step t)")
-    check(_close(output, want), "the first step is right but later ones differ from nn.LSTM's: carry "
+    check(rel_error(output, want) < 1e-5,
+          "the first step is right but later ones differ from nn.LSTM's: carry "
           "(h_t, c_t) from each step into the next")
-    check(_close(h_n, output[:, -1]), "h_n should be the hidden state after the last step, output[:, -1]")
-    check(_close(c_n, wc[0]), "c_n should be the cell state after the last step")
+    check(rel_error(h_n, output[:, -1]) < 1e-5,
+          "h_n should be the hidden state after the last step, output[:, -1]")
+    check(rel_error(c_n, wc[0]) < 1e-5, "c_n should be the cell state after the last step")
     result = lstm_forward(x, None, w)
     with torch.no_grad():
         want, _ = lstm(x)
-    check(_close(_tensor(result[0], "lstm_forward's output"), want), "with state=None the layer should "
+    check(rel_error(_tensor(result[0],
+          "lstm_forward's output"), want) < 1e-5, "with state=None the layer should "
           "start from zeros, (batch, H) each, and match nn.LSTM without an initial state")
     passed("lstm_forward", "matches nn.LSTM")
 

@@ -8,16 +8,8 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from rnncourse.checks import check, passed, rel_error
-
-
-def _np(t):
-    return t.detach().cpu().numpy() if hasattr(t, "detach") else np.asarray(t)
-
-
-def _same(a, b, tol=1e-5):
-    a, b = _np(a), _np(b)
-    return a.shape == b.shape and np.allclose(a, b, atol=tol, rtol=1e-4)
+from rnncourse.checks import check, passed
+from rnncourse.compare import close, rel_error, to_numpy
 
 
 def _rnn_weights(i, h, seed):
@@ -36,23 +28,23 @@ def check_rnn_cell(rnn_cell):
     # 1. only the biases: x = 0, h_prev = 0
     out = rnn_cell(torch.zeros(2, 3), torch.zeros(2, 4), w_ih, w_hh, b_ih, b_hh)
     want = torch.tanh(b_ih + b_hh).expand(2, 4)
-    if not _same(out, want):
-        hint = ("it equals sigmoid(bias_ih + bias_hh): use tanh" if _same(out, torch.sigmoid(b_ih + b_hh).expand(2, 4))
-                else "it equals tanh(bias_ih): bias_hh is missing" if _same(out, torch.tanh(b_ih).expand(2, 4))
-                else "it equals tanh(bias_hh): bias_ih is missing" if _same(out, torch.tanh(b_hh).expand(2, 4))
+    if not close(out, want):
+        hint = ("it equals sigmoid(bias_ih + bias_hh): use tanh" if close(out, torch.sigmoid(b_ih + b_hh).expand(2, 4))
+                else "it equals tanh(bias_ih): bias_hh is missing" if close(out, torch.tanh(b_ih).expand(2, 4))
+                else "it equals tanh(bias_hh): bias_ih is missing" if close(out, torch.tanh(b_hh).expand(2, 4))
                 else "check that both biases are added inside one tanh")
         check(False, "bias term: with x = 0 and h_prev = 0, h_next should be tanh(bias_ih + bias_hh); {}", hint)
     zeros4 = torch.zeros(4)
     # 2. only the input term: weight_hh and biases zero
     out = rnn_cell(x, h, w_ih, torch.zeros(4, 4), zeros4, zeros4)
-    check(_same(out, torch.tanh(x @ w_ih.T)),
+    check(close(out, torch.tanh(x @ w_ih.T)),
           "input term: with weight_hh and the biases zero, h_next should be tanh(x @ weight_ih.T); "
           "got something else (is h_prev added without weight_hh? is weight_ih transposed?)")
     # 3. only the recurrent term: weight_ih and biases zero
     out = rnn_cell(x, h, torch.zeros(4, 3), w_hh, zeros4, zeros4)
-    if not _same(out, torch.tanh(h @ w_hh.T)):
-        hint = ("it equals tanh(h_prev @ weight_hh): transpose weight_hh" if _same(out, torch.tanh(h @ w_hh))
-                else "h_prev has no effect: the recurrent term is missing" if _same(out, torch.zeros(2, 4))
+    if not close(out, torch.tanh(h @ w_hh.T)):
+        hint = ("it equals tanh(h_prev @ weight_hh): transpose weight_hh" if close(out, torch.tanh(h @ w_hh))
+                else "h_prev has no effect: the recurrent term is missing" if close(out, torch.zeros(2, 4))
                 else "is the recurrent term inside the tanh?")
         check(False, "recurrent term: with weight_ih and the biases zero, h_next should be "
               "tanh(h_prev @ weight_hh.T); {}", hint)
@@ -79,7 +71,7 @@ def check_rnn_forward(rnn_forward):
     check(tuple(h_n.shape) == (2, 4), "h_n should be (batch, H) = (2, 4), got {}", tuple(h_n.shape))
     # step 0 alone
     step0 = torch.tanh(x[:, 0] @ w[0].T + w[2] + h0 @ w[1].T + w[3])
-    check(_same(output[:, 0], step0), "step 0 is wrong: output[:, 0] should be the cell applied to "
+    check(close(output[:, 0], step0), "step 0 is wrong: output[:, 0] should be the cell applied to "
           "x[:, 0] and h0 (x is batch-first: time is axis 1)")
     # the state is carried: with weight_ih zero only the recurrence moves h
     z = torch.zeros_like(w[0])
@@ -88,13 +80,13 @@ def check_rnn_forward(rnn_forward):
     for _ in range(5):
         h = torch.tanh(h @ w[1].T + w[2] + w[3])
         want.append(h)
-    check(_same(out_rec, torch.stack(want, 1)), "the hidden state is not carried: with weight_ih = 0, "
+    check(close(out_rec, torch.stack(want, 1)), "the hidden state is not carried: with weight_ih = 0, "
           "h_t = tanh(h_(t-1) @ weight_hh.T + biases) must use the previous step's h, not h0")
-    check(_same(h_n, output[:, -1]), "h_n should equal output[:, -1], the state after the last step")
+    check(close(h_n, output[:, -1]), "h_n should equal output[:, -1], the state after the last step")
     # h0 = None means zeros
     out_none, _ = rnn_forward(x, None, *w)
     out_zero, _ = rnn_forward(x, torch.zeros(2, 4), *w)
-    check(_same(out_none, out_zero), "h0=None should mean a zero initial state (batch, H)")
+    check(close(out_none, out_zero), "h0=None should mean a zero initial state (batch, H)")
     # against PyTorch
     want_out, want_h = m(x, h0.unsqueeze(0))
     err = max(rel_error(output, want_out), rel_error(h_n, want_h[0]))
@@ -126,12 +118,12 @@ def check_clip_grad_norm(clip_grad_norm):
     check(abs(float(total) - 5.0) < 1e-5, "return the norm before clipping (5.0), got {}", float(total))
     scale = 2.5 / (5.0 + 1e-6)
     got = [p.grad for p in params]
-    if _same(got[0], torch.tensor([2.5, 0.0])) and _same(got[1], torch.tensor([[0.0], [2.5]])):
+    if close(got[0], torch.tensor([2.5, 0.0])) and close(got[1], torch.tensor([[0.0], [2.5]])):
         check(False, "each gradient was clipped on its own to norm 2.5: clip the global norm, "
               "scaling every gradient by the same factor 2.5 / 5")
-    check(_same(got[0], a * scale) and _same(got[1], b * scale),
+    check(close(got[0], a * scale) and close(got[1], b * scale),
           "with max_norm = 2.5 every gradient should be scaled in place by 2.5 / (5 + 1e-6), "
-          "to [1.5, 0] and [[0], [2]]; got {} and {}", _np(got[0]).tolist(), _np(got[1]).tolist())
+          "to [1.5, 0] and [[0], [2]]; got {} and {}", to_numpy(got[0]).tolist(), to_numpy(got[1]).tolist())
     # a parameter without a gradient
     params = _params(a, None, b)
     total = clip_grad_norm(params, 2.5)
@@ -146,7 +138,7 @@ def check_clip_grad_norm(clip_grad_norm):
     for p, g in zip(twin, ref):
         p.grad = g.clone()
     want = torch.nn.utils.clip_grad_norm_(twin, 1.0)
-    check(all(_same(p.grad, q.grad) for p, q in zip(model.parameters(), twin)) and
+    check(all(close(p.grad, q.grad) for p, q in zip(model.parameters(), twin)) and
           abs(float(total) - float(want)) < 1e-4 * float(want),
           "with model.parameters() (a generator, which can be read only once) the result differs "
           "from torch.nn.utils.clip_grad_norm_: make a list of the parameters first")
@@ -192,12 +184,12 @@ def check_hidden_gradient_norms(hidden_gradient_norms):
     check(tuple(got.shape) == (6,), "x has 6 steps: the result should have shape (6,), got {}",
           tuple(got.shape))
     want = np.sqrt(6) * 0.5 ** np.arange(5, -1, -1)
-    g = _np(got)
+    g = to_numpy(got)
     check(abs(g[-1] - np.sqrt(6)) < 1e-5, "the last entry should be ||dL/dh_T|| = ||ones(2, 3)|| = "
           "sqrt(6) = 2.449 for L = h_T.sum() (is it the sum, and the L2 norm?); got {:.4g}", g[-1])
-    if np.allclose(g, want[::-1], rtol=1e-4):
+    if close(g, want[::-1], atol=1e-8, rtol=1e-4):
         check(False, "the norms are in reverse order: entry t belongs to h_t, the final step is last")
-    check(np.allclose(g, want, rtol=1e-4), "with weight_hh = 0.5 I each step back multiplies the "
+    check(close(g, want, atol=1e-8, rtol=1e-4), "with weight_hh = 0.5 I each step back multiplies the "
           "gradient by 0.5: expected {}, got {} (zeros before the last step mean no gradient "
           "flows back: is the state detached, or the gradient taken w.r.t. a step's output?)",
           np.round(want, 4).tolist(), np.round(g, 4).tolist())
@@ -206,8 +198,9 @@ def check_hidden_gradient_norms(hidden_gradient_norms):
     lstm = nn.LSTM(2, 3, batch_first=True)
     with torch.no_grad():
         lstm.weight_hh_l0.zero_()
-    g = _np(hidden_gradient_norms(lstm, torch.randn(2, 6, 2)))
-    check(g.shape == (6,) and np.allclose(g[:-1], 0, atol=1e-7) and abs(g[-1] - np.sqrt(6)) < 1e-5,
+    g = to_numpy(hidden_gradient_norms(lstm, torch.randn(2, 6, 2)))
+    check(g.shape == (6,) and close(g[:-1], np.zeros(5), atol=1e-7, rtol=1e-5)
+          and abs(g[-1] - np.sqrt(6)) < 1e-5,
           "LSTM: with weight_hh = 0 the final h does not depend on earlier h_t, so every norm but "
           "the last should be 0; got {}. Take the gradient with respect to h (the hidden output), "
           "not the cell state c", np.round(g, 4).tolist())
@@ -217,10 +210,10 @@ def check_hidden_gradient_norms(hidden_gradient_norms):
         for p in gru.parameters():
             p.zero_()
         gru.bias_ih_l0[2:4] = 1.0  # update gate z = sigmoid(1) ≈ 0.731
-    g = _np(hidden_gradient_norms(gru, torch.zeros(1, 5, 1)))
+    g = to_numpy(hidden_gradient_norms(gru, torch.zeros(1, 5, 1)))
     z = 1 / (1 + np.exp(-1.0))
     want = np.sqrt(2) * z ** np.arange(4, -1, -1)
-    check(np.allclose(g, want, rtol=1e-4), "GRU: with zero weights and update gate z = {:.3f}, "
+    check(close(g, want, atol=1e-8, rtol=1e-4), "GRU: with zero weights and update gate z = {:.3f}, "
           "dh_t/dh_(t-1) = z, so the norms should be {}; got {}", z, np.round(want, 4).tolist(),
           np.round(g, 4).tolist())
     passed("hidden_gradient_norms")

@@ -102,7 +102,7 @@ def sanitizers(config) -> list:
     return [(import_item(n) if isinstance(n, str) else n)(config=config) for n in names]
 
 
-def prepare(root: Path, assignment: str, sub: Submission, config, fingerprint: str,
+def prepare(assignment: str, sub: Submission, config, fingerprint: str,
             cleaners: list | None = None) -> Submission:
     """Read and sanitize one submission as nbgrader will (``cleaners``: ``sanitizers(config)``,
     made once per class), and compute its grading key."""
@@ -266,7 +266,7 @@ class ClassGrading:
         """The submissions to send to workers, read and keyed as they are needed; those up to date
         are skipped, and those nbgrader alone can judge (refused, missing, unreadable) go to it."""
         for sub in self.class_:
-            prepare(self.root, self.assignment, sub, self.config, self.fingerprint, self.cleaners)
+            prepare(self.assignment, sub, self.config, self.fingerprint, self.cleaners)
             if not self.force and sub.student in self.in_gradebook and up_to_date(self.root, self.assignment, sub):
                 sub.status = "unchanged"
                 self.bar.update(1)

@@ -10,9 +10,11 @@ compares what comes back with the reference, in this trusted process:
         out = learner.encode("abc", {"a": 0, "b": 1, "c": 2})
         expect(isinstance(out, np.ndarray), "encode must return a numpy array, not {}", type(out))
 
-The test's docstring is the line the learner reads in feedback; a failed
-``expect`` gives the message that names the mistake. A passed test may add what it
-measured with pytest's ``record_property("detail", text)`` (the trained model's loss).
+The test's docstring is the line the learner reads in feedback; a failed ``expect``
+gives the message that names the mistake. Numbers are compared with
+``rnncourse.compare`` (``close``, ``rel_error``), as the visible checks compare
+them. A passed test may add what it measured with pytest's
+``record_property("detail", text)`` (the trained model's loss).
 
 Everything the sandbox sends back is the learner's data: a test judges it against
 what it recomputes here from inputs it made itself, never against what the learner's
@@ -130,9 +132,6 @@ class Learner:
         other answer); pass ``label="<function>"`` so that a failure names the learner's
         function rather than the driver, and ``serve`` to lend stand-ins."""
         return self.session.scenario(name, **params)
-
-    def defines(self, name: str) -> bool:
-        return self.session.defines(name)
 
     @property
     def cells(self):

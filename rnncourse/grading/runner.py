@@ -70,7 +70,7 @@ class GradingPlugin:
             # a passed check may still say what it measured: record_property("detail", text)
             entry["message"] = str(dict(report.user_properties).get("detail", ""))
         else:
-            entry["message"] = _failure_message(call.excinfo, report)
+            entry["message"] = _failure_message(call.excinfo)
             if call.excinfo is not None and not isinstance(
                     call.excinfo.value, (Mistake, LearnerError, pytest.skip.Exception)):
                 # the grader's own failure: its details are for the instructor's log only
@@ -78,7 +78,7 @@ class GradingPlugin:
         self.outcomes.append(entry)
 
 
-def _failure_message(excinfo, report) -> str:
+def _failure_message(excinfo) -> str:
     """Only messages written for learners: a Mistake's or a LearnerError's. Any other exception
     is the grader's own and its text (which can quote hidden tests or the reference) stays out."""
     if excinfo is None:

@@ -70,7 +70,6 @@ class LearnerError(Exception):
 class LoadReport:
     errors: list = field(default_factory=list)  # cells that raised: index, error text
     skipped: dict = field(default_factory=dict)  # cell index -> why it was skipped
-    names: dict = field(default_factory=dict)  # names the notebook defines -> kind
 
 
 @dataclass
@@ -230,7 +229,6 @@ class LearnerSession:
                         current = msg.get("index")
                         continue
                     self.report.errors = [self._load_error(e) for e in msg.get("errors", []) if isinstance(e, dict)]
-                    self.report.names = msg.get("names", {}) if isinstance(msg.get("names"), dict) else {}
                     return self.report
             except (TimeoutError, EOFError, ValueError, OSError) as exc:
                 why = {TimeoutError: f"ran longer than {self.cell_timeout:.0f} s",
@@ -380,9 +378,6 @@ class LearnerSession:
         msg = {"op": "standin", "kind": kind, "params": plaindata.encode(params)}
         reply = self._request(msg, label, None)
         return Remote(self, int(reply["handle"]), str(reply.get("type", "")), self.generation)
-
-    def defines(self, name: str) -> bool:
-        return name in self.report.names
 
     def bounds(self) -> dict:
         """How this session's sandbox is bounded, for the result record."""

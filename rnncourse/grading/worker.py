@@ -123,9 +123,7 @@ class Worker:
             finally:
                 sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
                 self.capture.text()
-        names = {k: ("class" if isinstance(v, type) else "function" if callable(v) else "value")
-                 for k, v in list(self.ns.items()) if not k.startswith("_")}
-        return {"ok": True, "errors": errors, "names": names}
+        return {"ok": True, "errors": errors}
 
     def _resolve(self, value):
         """Replace handle references in call arguments with the objects they name."""
