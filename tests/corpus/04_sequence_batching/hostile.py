@@ -198,6 +198,13 @@ def encode(text, char2int):
     return np.array([char2int[c] for c in text], dtype=np.int64)
 
 # %% fill_tmp_and_memory
+# (the honest function in a cell of its own, before the attack: what the attack's cell does within
+# its time limit depends on the machine's load, what is graded must not)
+# -- cell build_vocab
+def build_vocab(text):
+    chars = sorted(set(text))
+    return dict(enumerate(chars)), {c: i for i, c in enumerate(chars)}
+# -- cell encode
 # >>> hostile
 import os
 try:
@@ -211,9 +218,6 @@ try:
 except MemoryError:
     pass
 # <<< hostile
-def build_vocab(text):
-    chars = sorted(set(text))
-    return dict(enumerate(chars)), {c: i for i, c in enumerate(chars)}
 
 # %% forge_callbacks_and_replies
 # >>> hostile
