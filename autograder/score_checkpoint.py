@@ -85,9 +85,10 @@ def load(data: bytes) -> dict:
 def as_int(value, name: str) -> int:
     from rnncourse.charmodel import checkpoint_int
 
-    if checkpoint_int(value) is None:
+    number = checkpoint_int(value)
+    if number is None:
         raise Refused(f"its {name} should be an int, not {type(value).__name__}")
-    return checkpoint_int(value)
+    return number
 
 
 def expected_shapes(n_chars: int, n_hidden: int, n_layers: int) -> dict:
