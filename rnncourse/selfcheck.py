@@ -17,7 +17,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from rnncourse import course
+from rnncourse import broken_cells, course
 from rnncourse.checks import format_rows, read_beside
 from rnncourse.grading import plaindata
 from rnncourse.grading.notebook import NotebookError, learner_code, load
@@ -52,7 +52,7 @@ def selfcheck(path: Path, assignment: str | None = None) -> tuple[int, str]:
             lines.append(f"note: cell {error.get('index')} raised {error.get('error')}{where}")
     for index, why in report.skipped.items():
         lines.append(f"note: cell {index} was skipped: it {why}")
-    rows = [tuple(r) for r in reply["rows"]]
+    rows = [_with_cause(tuple(r), session) for r in reply["rows"]]
     lines += ["", format_rows(rows)]
     if reply.get("report"):
         lines += ["", str(reply["report"])]
@@ -60,6 +60,17 @@ def selfcheck(path: Path, assignment: str | None = None) -> tuple[int, str]:
         lines += ["", f"WARNING: this notebook would be {refusal}"]
     passed = all(r[1] == "passed" for r in rows) and reply.get("report_ok") is True
     return (0 if passed and not refusal else 1), "\n".join(lines)
+
+
+def _with_cause(row: tuple, session: LearnerSession) -> tuple:
+    """A row whose function is missing, or raised a NameError, with the cell error behind it."""
+    name, status, message = row
+    if status == "missing":
+        why = session.cause(name)
+        return (name, status, f"`{name}` is not defined: {why}") if why else row
+    undefined = broken_cells.undefined_name(message) if status == "failed" else None
+    why = session.cause(undefined) if undefined else ""
+    return (name, status, f"{message}; {why}") if why else row
 
 
 def main(argv=None) -> int:

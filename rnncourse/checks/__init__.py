@@ -15,17 +15,28 @@ the project's trained model) also has a ``report(namespace, found)`` on them.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import io
 import os
 from pathlib import Path
 
 import numpy as np
 
+from rnncourse import broken_cells
 from rnncourse.course import ASSIGNMENTS, SUBMISSION_FILES
+
+# in a learner's kernel (the notebooks import their checks first): say why a name is missing
+CELL_WATCH = broken_cells.watch()
 
 
 class CheckFailed(AssertionError):
     """A visible check failed; the message says what is wrong."""
+
+    def _render_traceback_(self) -> list[str]:
+        """How a notebook shows it: the message once, without the check's own frames, which
+        are the course's code and say nothing about the learner's."""
+        return [f"\x1b[0;31mCheck failed:\x1b[0m {self}"]
 
 
 def check(condition, message: str, *args) -> None:
@@ -76,12 +87,10 @@ def run_checks(assignment: str, namespace: dict) -> list[tuple[str, str, str]]:
     for name, check_fn in checks_for(assignment).items():
         fn = namespace.get(name)
         if fn is None:
-            rows.append((name, "missing", f"`{name}` is not defined: run its cell first"))
+            why = CELL_WATCH.cause(name) if CELL_WATCH is not None else ""
+            rows.append((name, "missing", f"`{name}` is not defined: {why or 'run its cell first'}"))
             continue
         try:
-            import contextlib
-            import io
-
             with contextlib.redirect_stdout(io.StringIO()):
                 check_fn(fn)
         except NotImplementedError:
@@ -89,7 +98,9 @@ def run_checks(assignment: str, namespace: dict) -> list[tuple[str, str, str]]:
         except CheckFailed as exc:
             rows.append((name, "failed", str(exc)))
         except Exception as exc:  # the learner's function raised
-            rows.append((name, "failed", f"raised {type(exc).__name__}: {exc}"))
+            missing = getattr(exc, "name", None) if isinstance(exc, NameError) else None
+            why = CELL_WATCH.cause(missing) if missing and CELL_WATCH is not None else ""
+            rows.append((name, "failed", f"raised {type(exc).__name__}: {exc}" + (f"; {why}" if why else "")))
         else:
             rows.append((name, "passed", ""))
     return rows

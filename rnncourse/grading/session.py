@@ -23,6 +23,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 
+from rnncourse import broken_cells
 from rnncourse.grading import plaindata, sandbox
 from rnncourse.grading.notebook import CodeCell
 
@@ -41,8 +42,9 @@ def short_text(text, limit: int = SHORT) -> str:
 class LearnerError(Exception):
     """The learner's code did not answer: it raised, is missing, ran too long or crashed."""
 
-    def __init__(self, kind: str, target: str, detail: str = "", where: str = ""):
+    def __init__(self, kind: str, target: str, detail: str = "", where: str = "", cause: str = ""):
         self.kind, self.target, self.detail, self.where = kind, target, detail, where
+        self.cause = cause  # why a name it needs is not defined (``broken_cells``), when known
         super().__init__(self.message())
 
     @property
@@ -53,7 +55,7 @@ class LearnerError(Exception):
     def message(self) -> str:
         name = f"`{self.target}`"
         if self.kind == "Missing":
-            return f"{name} is not defined: did its cell run, and is the name spelled as given?"
+            return f"{name} is not defined: {self.cause or 'did its cell run, and is the name spelled as given?'}"
         if self.kind == "NotImplementedError":
             return f"{name} is not implemented yet (it raises NotImplementedError)."
         if self.kind == "timeout":
@@ -63,7 +65,7 @@ class LearnerError(Exception):
         if self.kind == "protocol":
             return f"{name} gave an answer the grader could not read ({self.detail})."
         where = f" ({self.where})" if self.where else ""
-        return f"{name} raised {self.detail}{where}"
+        return f"{name} raised {self.detail}{where}" + (f"; {self.cause}" if self.cause else "")
 
 
 @dataclass
@@ -293,12 +295,31 @@ class LearnerSession:
             raise LearnerError("protocol", label, str(exc)) from None
         if not reply.get("ok"):
             kind = short_text(reply.get("error_type", "Error"), 60)
-            if kind in ("Missing", "NotImplementedError"):
+            if kind == "Missing":
+                target = msg.get("target")
+                raise LearnerError(kind, label, cause=self.cause(target if isinstance(target, str) else label))
+            if kind == "NotImplementedError":
                 raise LearnerError(kind, label)
             message = short_text(reply.get("error", ""))
+            undefined = broken_cells.undefined_name(message) if kind == "NameError" else None
             raise LearnerError("raised", label, f"{kind}: {message}" if message else kind,
-                               self.where(reply.get("cell"), reply.get("line")))
+                               self.where(reply.get("cell"), reply.get("line")),
+                               cause=self.cause(undefined) if undefined else "")
         return reply
+
+    def cause(self, name: str) -> str:
+        """Why ``name`` is not defined, when the last cell whose text defines it stopped at an
+        error or was skipped; "" otherwise (quoted from this side's copy of the notebook)."""
+        for cell in reversed(self.cells):
+            if not broken_cells.defines(cell.source, name):
+                continue
+            error = next((e for e in self.report.errors if e.get("index") == cell.index), None)
+            if error is not None:
+                return broken_cells.cause(name, f"cell {cell.index}", error["error"], error.get("where", ""))
+            if cell.index in self.report.skipped:
+                return f"cell {cell.index}, which defines `{name}`, was not run: it {self.report.skipped[cell.index]}"
+            return ""
+        return ""
 
     def where(self, cell, line) -> str:
         """``cell N, line L: `code` `` for a line of the learner's cells, quoted from this side's

@@ -53,6 +53,9 @@ def _describe_error(exc: BaseException) -> dict:
     out = {"error_type": type(exc).__name__[:80], "error": _text(exc)}
     if frames:
         out["cell"], out["line"] = frames[-1].filename[6:-1], frames[-1].lineno
+    elif isinstance(exc, SyntaxError) and str(exc.filename).startswith("<cell "):
+        out["cell"], out["line"] = exc.filename[6:-1], exc.lineno
+        out["error"] = str(exc.msg)[:400]  # without the "(<cell N>, line L)" the line says
     return out
 
 
@@ -259,6 +262,12 @@ class Worker:
         sys.stdout = sys.stderr = self.capture
         try:
             value = driver(self.ns, self.handles, **params)
+        except KeyError as exc:  # the driver looked up a function the notebook does not define
+            name = exc.args[0] if exc.args else None
+            if traceback.extract_tb(exc.__traceback__)[-1].filename == module.__file__ \
+                    and isinstance(name, str) and name not in self.ns:
+                return {"ok": False, "error_type": "Missing", "error": f"{name} is not defined", "where": ""}
+            return {"ok": False, **_describe_error(exc)}
         except BaseException as exc:
             return {"ok": False, **_describe_error(exc)}
         finally:

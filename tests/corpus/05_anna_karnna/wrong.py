@@ -1690,3 +1690,65 @@ def predict(net, char, h=None, top_k=None):
     p = p.numpy().reshape(-1)
     char_index = np.random.choice(top_ch, p=p / p.sum())
     return net.int2char[int(char_index)], h
+
+# %% predict_cell_syntax_error -> predict: SyntaxError
+def predict(net, char, h=None, top_k=None)
+    """The next character after ``char``, and the new hidden state.
+
+    Args:
+        net: a CharRNN. char: one character of its vocabulary.
+        h: (h, c) each (n_layers, 1, n_hidden), or None to start from zeros.
+        top_k: None (draw from every character) or int (draw only from the k most likely).
+    Returns:
+        (next_char, h): a character drawn from the model's distribution, the new (h, c).
+    """
+    device = next(net.parameters()).device
+    if h is None:
+        h = net.init_hidden(1)
+    x = np.array([[net.char2int[char]]])
+    inputs = torch.from_numpy(one_hot_encode(x, len(net.chars))).to(device)
+    h = tuple(each.detach() for each in h)
+    with torch.no_grad():
+        out, h = net(inputs, h)
+    p = F.softmax(out, dim=1).cpu()
+    if top_k is None:
+        top_ch = np.arange(len(net.chars))
+    else:
+        p, top_ch = p.topk(top_k)
+        top_ch = top_ch.numpy().reshape(-1)
+    p = p.numpy().reshape(-1)
+    char_index = np.random.choice(top_ch, p=p / p.sum())
+    return net.int2char[int(char_index)], h
+
+
+# %% import_fails_in_predict_cell -> predict: ImportError
+from torch.nn.functional import softmax_with_temperature
+
+
+def predict(net, char, h=None, top_k=None):
+    """The next character after ``char``, and the new hidden state.
+
+    Args:
+        net: a CharRNN. char: one character of its vocabulary.
+        h: (h, c) each (n_layers, 1, n_hidden), or None to start from zeros.
+        top_k: None (draw from every character) or int (draw only from the k most likely).
+    Returns:
+        (next_char, h): a character drawn from the model's distribution, the new (h, c).
+    """
+    device = next(net.parameters()).device
+    if h is None:
+        h = net.init_hidden(1)
+    x = np.array([[net.char2int[char]]])
+    inputs = torch.from_numpy(one_hot_encode(x, len(net.chars))).to(device)
+    h = tuple(each.detach() for each in h)
+    with torch.no_grad():
+        out, h = net(inputs, h)
+    p = F.softmax(out, dim=1).cpu()
+    if top_k is None:
+        top_ch = np.arange(len(net.chars))
+    else:
+        p, top_ch = p.topk(top_k)
+        top_ch = top_ch.numpy().reshape(-1)
+    p = p.numpy().reshape(-1)
+    char_index = np.random.choice(top_ch, p=p / p.sum())
+    return net.int2char[int(char_index)], h
