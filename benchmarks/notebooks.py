@@ -3,6 +3,7 @@
     python benchmarks/notebooks.py                 # 01, 03 and 05, alone and loaded (~20 min)
     python benchmarks/notebooks.py --only 01,03    # some of them
     python benchmarks/notebooks.py --no-load       # alone only
+    python benchmarks/notebooks.py --only 05 --no-load --threads 2   # what the thread choice does
 
 Each source notebook (the reference solutions in the learner's cells, so the learner's path when
 every answer is right) is copied into a fresh folder and run there with
@@ -55,10 +56,19 @@ def busy_cores():
             proc.wait()
 
 
-def execute(assignment: str, folder: Path) -> tuple[float, dict]:
-    """Run the source notebook top to bottom in ``folder``: seconds, and the executed notebook."""
+THREAD_CHOICE = "torch.set_num_threads(training_threads())"
+
+
+def execute(assignment: str, folder: Path, threads: int | None = None) -> tuple[float, dict]:
+    """Run the source notebook top to bottom in ``folder``: seconds, and the executed notebook.
+    With ``threads``, the copy's setup cell sets that many threads instead of choosing."""
     folder.mkdir()
     notebook = shutil.copy(course.notebook("source", assignment), folder)
+    if threads is not None:
+        text = Path(notebook).read_text()
+        if THREAD_CHOICE not in text:
+            sys.exit(f"{assignment} does not choose its threads with {THREAD_CHOICE}")
+        Path(notebook).write_text(text.replace(THREAD_CHOICE, f"torch.set_num_threads({threads})"))
     env = {k: v for k, v in os.environ.items() if k != "COURSE_GRADING"}  # the learner's full experiments
     started = time.monotonic()
     proc = subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
@@ -101,13 +111,13 @@ def promised_loss(assignment: str) -> float | None:
     return float(found.group(1)) if found else None
 
 
-def run(key: str, base: Path, load: bool) -> dict:
+def run(key: str, base: Path, load: bool, threads: int | None = None) -> dict:
     """One notebook alone, then (with ``load``) beside a busy process on every core."""
     assignment = NOTEBOOKS[key]
     result = {}
     for label in ("alone", "loaded") if load else ("alone",):
         with busy_cores() if label == "loaded" else nullcontext():
-            seconds, nb = execute(assignment, base / f"{key}-{label}")
+            seconds, nb = execute(assignment, base / f"{key}-{label}", threads)
         result[label], result[f"{label} loss"] = seconds, reached_loss(nb)
         print(f"{key} {label}: {seconds:.1f} s; slowest cells {slowest_cells(nb)}", flush=True)
     return result
@@ -155,14 +165,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", default=",".join(NOTEBOOKS), help="which notebooks, e.g. 01,03")
     parser.add_argument("--no-load", action="store_true", help="run each notebook alone only")
+    parser.add_argument("--threads", type=int, help="set this many threads instead of the notebook's choice")
     args = parser.parse_args()
     keys = args.only.split(",")
     unknown = [k for k in keys if k not in NOTEBOOKS]
     if unknown:
         parser.error(f"unknown notebook {', '.join(unknown)}: choose from {', '.join(NOTEBOOKS)}")
-    print(f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} at the start", flush=True)
+    print(f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} at the start"
+          + (f"; {args.threads} thread(s), set in place of the notebook's choice" if args.threads else ""), flush=True)
     with tempfile.TemporaryDirectory(prefix="notebook-bench-") as tmp:
-        results = {key: run(key, Path(tmp), load=not args.no_load) for key in keys}
+        results = {key: run(key, Path(tmp), not args.no_load, args.threads) for key in keys}
     report(results)
     return 1 if any(misses(key, r) for key, r in results.items()) else 0
 

@@ -72,11 +72,16 @@ def busy_cores(samples: int = 5) -> float:
 
 
 def training_threads(most: int = 4) -> int:
-    """How many threads PyTorch should train on here: the cores nobody else is using (at most
-    ``most``; the project's LSTM gains little beyond), and one when the machine is busy. Threads
-    that lose their core to another program hold up every matrix product, so a busy machine
-    trains faster on one thread (benchmarks/README.md)."""
-    return max(1, min(most, int(usable_cores() - busy_cores() + 0.5)))
+    """How many threads PyTorch should train on here: the cores nobody else is using less one,
+    at most ``most`` (the project's LSTM gains little beyond) and at least one.
+
+    The core left over serves everything else: Jupyter, the browser, the kernel's output, and
+    other people's work that starts after the run has begun. A matrix product split between
+    threads waits for the slowest, and a thread that loses its core holds up the others, so a
+    run that took every core at the start slows to a crawl when load arrives (on a 2-core
+    machine beside a busy process per core: about 3 times slower than alone on two threads,
+    against 1.7 times on one; benchmarks/README.md)."""
+    return max(1, min(most, int(usable_cores() - busy_cores() + 0.5) - 1))
 
 
 def warmup_cosine(step: int, total_steps: int, warmup_frac: float = 0.15, floor: float = 0.03,
@@ -102,7 +107,7 @@ class Progress:
     """Progress lines for a training run of ``total_steps`` steps of ``chars_per_step``
     characters each (``batch_size * seq_length``):
 
-        step 1,200/2,790 (43%) [#########-----------] | 21,300 chars/s | loss 1.732 | val 1.698 | 3 min 59 s left
+        step 1,200/2,232 (54%) [##########----------] | 21,300 chars/s | loss 1.612 | val 1.586 | 1 min 18 s left
 
     Call ``update(step, loss)`` after every step, with ``val_loss=`` when there is a new
     validation loss. A line comes every ``every`` seconds and at the last step; its loss is the

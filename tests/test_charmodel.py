@@ -67,4 +67,4 @@ def test_a_busy_machine_trains_on_one_thread():
         for proc in spinners:
             proc.kill()
             proc.wait()
-    assert 1 <= training_threads() <= min(4, usable_cores())
+    assert 1 <= training_threads() <= max(1, min(4, usable_cores() - 1))  # a core left to the rest
