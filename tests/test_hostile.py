@@ -360,6 +360,24 @@ def test_the_leak_check_finds_a_trusted_line_in_a_page():
     assert leaks.leaks("<html><body><p>nothing here</p></body></html>") == []
 
 
+def test_importing_the_checks_helpers_is_refused():
+    """The visible checks compute expected answers and named mistakes on public inputs; a notebook
+    may take its check functions from them, never the helpers (a graded function built from them
+    is the course's code, not the learner's)."""
+    from rnncourse.grading.notebook import CodeCell
+    from rnncourse.grading.runner import tampering_message
+
+    def refused(code):
+        return tampering_message([CodeCell(1, code, None)])
+
+    assert not refused("from rnncourse.checks import selfcheck\n"
+                       "from rnncourse.checks.lstm_gates import (check_sigmoid, check_forget_gate)")
+    for code in ("from rnncourse.checks.other_architectures import peephole_cell",
+                 "import rnncourse.checks.lstm_gates as lg", "from rnncourse import checks",
+                 "from rnncourse.checks import lstm_gates"):
+        assert "the course's checks" in refused(code), code
+
+
 # --- the sandbox holds without the code scan ------------------------------------------------------
 CODE_SCAN_ONLY = "code-scan"  # a variant's header `-> code-scan`: its hostile lines compute the answers
 

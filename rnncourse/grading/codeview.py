@@ -111,6 +111,19 @@ def _import_path(node, alias):
     return "." * node.level + ".".join(p for p in (node.module, alias.name) if p)
 
 
+def _checking_helper(node, alias) -> bool:
+    """Whether an import takes more from ``rnncourse.checks`` than a notebook's check functions
+    (``check_*``, ``selfcheck``): the helpers there compute expected answers and named mistakes."""
+    if isinstance(node, ast.Import):
+        return alias.name == "rnncourse.checks" or alias.name.startswith("rnncourse.checks.")
+    module = node.module or ""
+    if module == "rnncourse":
+        return alias.name == "checks"
+    if module == "rnncourse.checks" or module.startswith("rnncourse.checks."):
+        return not (alias.name.startswith("check_") or alias.name == "selfcheck")
+    return False
+
+
 def _bound_name(node, alias):
     return alias.asname or (alias.name.split(".")[0] if isinstance(node, ast.Import) else alias.name)
 
@@ -549,6 +562,9 @@ class _Tamper(_Scoped):
                     or (parts[0] == "sys" and len(parts) > 1 and parts[1] in TAMPER_SYS) \
                     or (parts[0] == "rnncourse" and alias.name == "grading"):
                 self.problem("tamper", f"imports `{path}`", node)
+            elif _checking_helper(node, alias):
+                self.problem("tamper", f"imports `{alias.name}` from the course's checks (they compute the "
+                                       "checks' expected answers; only check_* and selfcheck are for notebooks)", node)
 
     visit_ImportFrom = visit_Import
 

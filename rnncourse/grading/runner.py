@@ -165,7 +165,7 @@ def tampering_message(cells) -> str:
         return ""
     _, what, where = found
     return (f"not graded: your notebook {what} ({where}). Code that reaches into the grader or the "
-            "running program (imports of rnncourse.grading, gc, inspect or importlib, frames, "
+            "running program (imports of rnncourse.grading or of the checks' helpers, gc, inspect or importlib, frames, "
             "sys.modules, non-public __attributes__, exec/eval, a library's function replaced, "
             "pickles loaded) could change any answer, so none is scored while it is there: remove it "
             "and submit again")
