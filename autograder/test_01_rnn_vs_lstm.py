@@ -9,6 +9,9 @@ trained SineRNN is judged by its weights, read back after the notebook's loop tr
 from starting weights chosen here, against the same training replayed here. Whether
 detach_hidden's result is cut from the graph cannot be seen from outside the learner's
 process and is not scored (``unobservable``).
+
+A named mistake is said in the words of ``rnncourse.checks.rnn_vs_lstm`` (imported as ``said``),
+the notebook's self-check's words too: the self-check names the mistake the grade names.
 """
 
 import re
@@ -19,6 +22,7 @@ import torch
 import torch.nn as nn
 
 from rnncourse import sequences
+from rnncourse.checks import rnn_vs_lstm as said
 from rnncourse.compare import close, max_diff
 from rnncourse.grading.hidden import (
     Described,
@@ -60,8 +64,7 @@ def answer(call, what, hint=""):
 
 
 # --- rnn_cell ------------------------------------------------------------------------------
-CELL_HINT = ("weight_ih is (H, I) and multiplies x, weight_hh is (H, H) and multiplies h_prev; "
-             "with batch-first rows use x @ weight_ih.T and h_prev @ weight_hh.T")
+CELL_HINT = said.CELL_HINT
 
 
 def cell(learner, x, h, w_ih, w_hh, b_ih, b_hh, what):
@@ -99,15 +102,8 @@ def test_rnn_cell_bias_term(learner):
     want = torch.tanh(b_ih + b_hh).expand(2, 4).numpy()
     if close(out, want):
         return
-    for guess, message in (
-            (torch.sigmoid(b_ih + b_hh), "the nonlinearity is a sigmoid: a plain RNN uses tanh "
-             "(zero-centred, slope up to 1)"),
-            (torch.tanh(b_ih), "bias_hh is left out: both biases are added"),
-            (torch.tanh(b_hh), "bias_ih is left out: both biases are added"),
-            (torch.relu(b_ih + b_hh), "the nonlinearity is a ReLU: the course's RNN uses tanh"),
-            (b_ih + b_hh, "no tanh is applied: h_next = tanh(...) of the whole sum")):
-        if close(out, guess.expand(2, 4).numpy()):
-            expect(False, "with x = 0 and h_prev = 0 only the biases act; " + message)
+    mistake = said.cell_bias_mistake(out, b_ih, b_hh)
+    expect(mistake is None, mistake)
     expect(False, "with x = 0 and h_prev = 0 only the biases act and h_next should be "
            "tanh(bias_ih + bias_hh); check how the biases enter and the nonlinearity (tanh)")
 
@@ -124,10 +120,9 @@ def test_rnn_cell_input_term(learner):
     if close(out, want):
         return
     if close(out, torch.tanh(x @ w_ih.T + h).numpy()):
-        expect(False, "with weight_hh = 0 the recurrent term should vanish, but h_prev is added "
-               "as it is: multiply it by weight_hh")
+        expect(False, said.H_PREV_UNWEIGHTED)
     if close(out, torch.sigmoid(x @ w_ih.T).numpy()):
-        expect(False, "the input term goes through a sigmoid: a plain RNN uses tanh")
+        expect(False, said.INPUT_SIGMOID)
     expect(False, "with weight_hh and the biases zero, h_next should be tanh(x @ weight_ih.T): "
            "the input term (weight_ih with x) is wrong")
 
@@ -144,14 +139,11 @@ def test_rnn_cell_recurrent_term(learner):
     if close(out, want):
         return
     if close(out, torch.tanh(h @ w_hh).numpy()):
-        expect(False, "weight_hh is applied untransposed: with h_prev as rows (batch, H), the "
-               "recurrent term is h_prev @ weight_hh.T (PyTorch stores W_hh as (H_out, H_in))")
+        expect(False, said.WHH_UNTRANSPOSED)
     if close(out, np.tanh(0) + (h @ w_hh.T).numpy()) or close(out, (h @ w_hh.T).numpy()):
-        expect(False, "the recurrent term h_prev @ weight_hh.T is added outside the tanh: "
-               "h_next = tanh(input term + recurrent term + biases), all inside")
+        expect(False, said.OUTSIDE_TANH)
     if close(out, np.zeros_like(want)):
-        expect(False, "h_prev has no effect on h_next: the recurrent term h_prev @ weight_hh.T "
-               "is missing, and without it there is no memory")
+        expect(False, said.NO_RECURRENT_TERM)
     expect(False, "with weight_ih and the biases zero, h_next should be tanh(h_prev @ weight_hh.T): "
            "the recurrent term (weight_hh with h_prev) is wrong")
 
@@ -164,14 +156,12 @@ def test_rnn_cell_zero_centred(learner):
     out = cell(learner, randn(g, 16, 3, scale=3.0), randn(g, 16, 6), w_ih, w_hh, b_ih, b_hh,
                "the inputs are large")
     expect(np.all(np.isfinite(out)), "rnn_cell returned inf or nan for large inputs")
-    expect(out.min() < 0, "rnn_cell never returns a negative value: a sigmoid squashes into "
-           "(0, 1); the RNN uses tanh, which is zero-centred, into (-1, 1)")
+    expect(out.min() < 0, said.NOT_ZERO_CENTRED)
     expect(np.abs(out).max() <= 1.0, "values outside [-1, 1]: the result should go through tanh")
 
 
 # --- rnn_forward ---------------------------------------------------------------------------
-FWD_HINT = ("x is (batch, seq, I) and h0 is (batch, H) or None; step t reads x[:, t] and "
-            "the previous hidden state")
+FWD_HINT = said.FWD_HINT
 
 
 def forward(learner, x, h0, w, what):
@@ -182,12 +172,10 @@ def forward(learner, x, h0, w, what):
     b, s, _ = x.shape
     h = w[1].shape[0]
     if output.shape == (s, b, h) and (b, s) != (s, b):
-        expect(False, "output has shape (seq, batch, H) = {}: stack the steps on axis 1, "
-               "batch-first (batch, seq, H)", output.shape)
+        expect(False, said.seq_first_output(output.shape))
     expect(output.shape == (b, s, h), "output should be batch-first (batch, seq, H) = {}, got {}",
            (b, s, h), output.shape)
-    expect(h_n.shape == (b, h), "h_n should be the last hidden state, shape (batch, H) = {}, got {} "
-           "(nn.RNN's own h_n has a leading layer axis; this function's does not)", (b, h), h_n.shape)
+    expect(h_n.shape == (b, h), said.h_n_shape((b, h), h_n.shape))
     return output, h_n
 
 
@@ -210,19 +198,12 @@ def test_rnn_forward_matches_nn_rnn(learner):
         if not close(output, want.detach().numpy()):
             if s > 1:
                 reused = torch.tanh(x @ w[0].T + w[2] + (h0 @ w[1].T + w[3]).unsqueeze(1))
-                expect(not close(output, reused.numpy()), "every step starts from h0: the hidden "
-                       "state is not carried from one step to the next (h = new h, then use it at "
-                       "the next step)")
+                expect(not close(output, reused.numpy()), said.NOT_CARRIED)
                 backwards = torch.flip(ref.rnn_forward(torch.flip(x, [1]), h0, *w)[0], [1])
-                expect(not close(output, backwards.numpy()), "the steps run in reverse order: "
-                       "step 0 reads x[:, 0] first")
-                expect(not close(output[:, 0], want[:, 0].detach().numpy()), "step 0 is right but "
-                       "later steps differ from nn.RNN: carry the new hidden state into the next step")
-            expect(False, "output differs from nn.RNN (batch={}, seq={}, I={}, H={}), already at "
-                   "step 0: compute step t as tanh(x[:, t] @ weight_ih.T + bias_ih + "
-                   "h @ weight_hh.T + bias_hh)", b, s, i, h)
-        expect(close(h_n, want_h[0].detach().numpy()), "h_n should be the hidden state after the "
-               "last step (equal to output[:, -1])")
+                expect(not close(output, backwards.numpy()), said.REVERSED)
+                expect(not close(output[:, 0], want[:, 0].detach().numpy()), said.LATER_STEPS)
+            expect(False, said.differs_at_step0(b, s, i, h))
+        expect(close(h_n, want_h[0].detach().numpy()), said.H_N_LAST)
 
 
 @graded("rnn_forward")
@@ -233,8 +214,7 @@ def test_rnn_forward_h0_none_is_zeros(learner):
     x = randn(g, 4, 6, 3)
     output, h_n = forward(learner, x, None, w, "h0 is None")
     want, _ = m(x)
-    expect(close(output, want.detach().numpy()), "with h0=None the result should equal starting "
-           "from h0 = zeros (batch, H): h0=None means a zero state")
+    expect(close(output, want.detach().numpy()), said.H0_NONE)
 
 
 @graded("rnn_forward")
@@ -255,9 +235,7 @@ def test_rnn_forward_time_axis(learner):
     x = randn(g, 5, 4, 2)
     output, _ = forward(learner, x, None, w, "batch=5, seq=4")
     one, _ = forward(learner, x[2:3], None, w, "batch=1, seq=4")
-    expect(close(output[2:3], one), "row 2 of a batch gives a different result than the same "
-           "sequence alone: the rows of the batch are mixed; x is batch-first, time is axis 1 "
-           "(x[:, t], not x[t])")
+    expect(close(output[2:3], one), said.ROWS_MIXED.format(2))
 
 
 # --- clip_grad_norm -----------------------------------------------------------------------
@@ -276,7 +254,7 @@ def params_with(grads):
 
 def clip(learner, params, max_norm, what):
     total, after = answer(lambda: learner.call("clip_grad_norm", params, max_norm, return_args=True),
-                          what, "skip parameters whose .grad is None")
+                          what, said.CLIP_SKIP_NONE)
     try:
         total = float(np.asarray(total.detach() if hasattr(total, "detach") else total))
     except (TypeError, ValueError):
@@ -307,23 +285,15 @@ def test_clip_matches_torch(learner):
             now = np.sqrt(sum(float((a ** 2).sum()) for a in after))
             per_param = [gr * min(1.0, max_norm / (float(gr.norm()) + 1e-6)) for gr in grads]
             if all(close(a, b) for a, b in zip(after, per_param)):
-                expect(False, "each gradient is clipped on its own (per-parameter): clip by the "
-                       "global norm of all gradients together, so their direction is kept")
+                expect(False, said.PER_PARAMETER)
             if close(now, before, rtol=1e-5) and not close(before, max_norm):
-                expect(False, "the gradients are unchanged although their total norm {:.3g} is "
-                       "above max_norm {}: scale them in place (p.grad.mul_(...) or "
-                       "p.grad *= ...), so the optimizer sees the clipped values", before, max_norm)
-            expect(all(close(a, b) for a, b in zip(after, want)),
-                   "after clipping the gradients should be scaled by max_norm / (total + 1e-6), "
-                   "to a global L2 norm of max_norm = {}; got a norm of {:.4g}", max_norm, now)
+                expect(False, said.not_in_place(before, max_norm))
+            expect(all(close(a, b) for a, b in zip(after, want)), said.scaled_wrong(max_norm, now))
         else:
             expect(False, "clip_grad_norm removed gradients (some .grad is None afterwards)")
         if close(total, now) and not close(total, want_total):
-            expect(False, "the returned norm is the norm after clipping; return the total norm "
-                   "before clipping (it is what you log to see gradients explode)")
-        expect(close(total, want_total), "the returned total norm should be the L2 norm of all "
-               "gradients together, sqrt(sum of every squared entry) = {:.5g}; got {:.5g}",
-               want_total, total)
+            expect(False, said.NORM_AFTER)
+        expect(close(total, want_total), said.total_norm_wrong(want_total, total))
 
 
 @graded("clip_grad_norm")
@@ -334,8 +304,7 @@ def test_clip_leaves_small_gradients(learner):
     want_total = float(np.sqrt(sum(float((gr ** 2).sum()) for gr in grads)))
     total, after = clip(learner, params_with(grads), 100.0, "the norm is below max_norm")
     expect(all(a is not None and close(a, b, atol=1e-7, rtol=1e-6) for a, b in zip(after, grads)),
-           "with a total norm of {:.3g}, below max_norm = 100, the gradients should stay as they "
-           "are: clip only when the total exceeds max_norm", want_total)
+           said.clip_only_above(want_total))
     expect(close(total, want_total), "the returned norm should be the L2 norm of all gradients "
            "together ({:.5g}), got {:.5g}", want_total, total)
 
@@ -364,9 +333,7 @@ def test_clip_accepts_generator(learner):
                                         label="clip_grad_norm")
     except LearnerError as exc:
         raise Mistake(f"{exc} when given model.parameters() (a generator)") from None
-    expect(all(close(a, b) for a, b in zip(after, want)),
-           "with model.parameters() the gradients were not clipped: a generator can be read only "
-           "once; turn it into a list first (params = list(parameters))")
+    expect(all(close(a, b) for a, b in zip(after, want)), said.GENERATOR)
     expect(close(float(np.asarray(total)), want_total), "with model.parameters() the returned "
            "total norm should be {:.5g}", want_total)
 
@@ -400,8 +367,14 @@ def detach_case(learner, kind):
     hidden, values = hidden_state(kind)
     what = {"tensor": "an RNN's hidden state (a tensor)", "tuple": "an LSTM's (h, c) tuple",
             "list": "a list [h, c]"}[kind]
-    out = answer(lambda: learner.detach_hidden(hidden), f"given {what}",
-                 "handle a tensor, and a tuple or list of tensors (one at a time)")
+    try:
+        out = learner.detach_hidden(hidden)
+    except LearnerError as exc:
+        if exc.kind != "raised":
+            raise
+        named = said.detach_error(exc.detail)
+        raise Mistake(f"{named} (given {what})" if named else f"{exc} when given {what}: {said.DETACH_HINT}") \
+            from None
     return out, [t.detach() for t in values]
 
 
@@ -434,16 +407,14 @@ def check_same_values(out, values, kind):
     for k, (got, want) in enumerate(zip(items, values)):
         which = "the result" if kind == "tensor" else ("h", "the cell state c")[k] + f" of the {kind}"
         expect(isinstance(got, torch.Tensor), "{} should be a tensor, got a {}", which, _kind_name(got))
-        expect(close(got.detach(), want, atol=0, rtol=0), "detach_hidden should keep the values of the hidden "
-               "state ({} differs): it cuts the graph, it does not reset or change the state", which)
+        expect(close(got.detach(), want, atol=0, rtol=0), said.KEEP_VALUES, which)
 
 
 @graded("detach_hidden")
 def test_detach_tensor(learner):
     "returns a single hidden state tensor as a tensor with the same values"
     out, values = detach_case(learner, "tensor")
-    expect(structure(out) == "tensor", "detach_hidden of a tensor should return a tensor, got a {}",
-           structure(out))
+    expect(structure(out) == "tensor", said.same_structure("tensor", structure(out)))
     check_same_values(out, values, "tensor")
 
 
@@ -451,8 +422,7 @@ def test_detach_tensor(learner):
 def test_detach_lstm_tuple(learner):
     "returns an LSTM's (h, c) as a tuple with the same values, h and c both"
     out, values = detach_case(learner, "tuple")
-    expect(structure(out) == "tuple", "detach_hidden of an LSTM's (h, c) tuple should return the "
-           "same structure, a tuple, got a {} (nn.LSTM expects a tuple)", structure(out))
+    expect(structure(out) == "tuple", said.same_structure("tuple", structure(out)))
     check_same_values(out, values, "tuple")
 
 
@@ -460,19 +430,23 @@ def test_detach_lstm_tuple(learner):
 def test_detach_list(learner):
     "keeps a list a list, with the same values"
     out, values = detach_case(learner, "list")
-    expect(structure(out) == "list", "detach_hidden of a list should return the same structure, a "
-           "list, got a {}", structure(out))
+    expect(structure(out) == "list", said.same_structure("list", structure(out)))
     check_same_values(out, values, "list")
 
 
 # --- hidden_gradient_norms ----------------------------------------------------------------
 def norms(learner, module, x, what):
-    out = answer(lambda: learner.hidden_gradient_norms(module, x), what,
-                 "step the module one time step at a time, keep each step's hidden state h_t "
-                 "(for an LSTM, h of (h, c)) and differentiate L = final h.sum() with respect to them")
+    try:
+        out = learner.hidden_gradient_norms(module, x)
+    except LearnerError as exc:
+        named = said.norms_error(exc.detail) if exc.kind == "raised" else None
+        if named:
+            raise Mistake(f"{named} ({what})") from None
+        if exc.kind == "raised":
+            raise Mistake(f"{exc} when {what}: {said.NORMS_HINT}") from None
+        raise
     if isinstance(out, list) and out and all(isinstance(v, torch.Tensor) for v in out):
-        expect(False, "hidden_gradient_norms should return a (seq,) tensor, got a list of tensors "
-               "(torch.stack them)")
+        expect(False, said.NORMS_LIST)
     out = array(out, "hidden_gradient_norms' result")
     expect(out.shape == (x.shape[1],), "the result should have shape (seq,) = ({},): one norm per "
            "time step, got {}", x.shape[1], out.shape)
@@ -487,21 +461,13 @@ def module(kind, i, h, seed):
 def diagnose_norms(got, m, x, kind):
     """A message for the common mistakes, or None."""
     want = ref.hidden_gradient_norms(m, x).numpy()
-    if close(got, want[::-1], rtol=1e-3, atol=1e-6):
-        return "the norms are in the wrong step order: entry t is for h_t, the last entry for the final step"
-    if close(got, want ** 2, rtol=1e-3, atol=1e-6):
-        return "the norms are squared: return the L2 norm, g.norm(), not the sum of squares"
-    b = x.shape[0]
-    if close(got * b * m.hidden_size, want, rtol=1e-3, atol=1e-6):
-        return "the loss is the mean of the final hidden state; L should be its sum, h.sum()"
-    if np.all(got[:-1] == 0) and got[-1] > 0:
-        return ("only the last step has a gradient: the hidden state was detached (or the "
-                "gradient taken with respect to a step's output instead of the state carried "
-                "to the next step), so no gradient flows back through time")
+    named = said.norms_mistake(got, want, x.shape[0], m.hidden_size)
+    if named:
+        return named
     if kind == "lstm":
         c_norms = cell_state_norms(m, x)
         if close(got, c_norms, rtol=1e-3, atol=1e-6):
-            return "these are gradients with respect to the cell state c_t; for an LSTM, h_t is the hidden output h"
+            return said.NORMS_CELL_STATE
     return None
 
 
@@ -592,8 +558,7 @@ def test_sine_shapes(learner):
         x = randn(g, b, s, i)
         out, hidden = run(model, x, None, f"SineRNN({i}, {o}, {hd}, {nl}) on x of shape {(b, s, i)}")
         if out.shape == (b * s, o) and b > 1:
-            expect(False, "output has shape (batch*seq, output_size) = {}: keep the batch and time "
-                   "axes, (batch, seq, output_size)", out.shape)
+            expect(False, said.flattened_output(out.shape))
         expect(out.shape == (b, s, o), "for x of shape {} the output should be (batch, seq, "
                "output_size) = {}, got {}: one prediction per step", (b, s, i), (b, s, o), out.shape)
         hidden = array(hidden, "the hidden state forward returns")
@@ -612,9 +577,7 @@ def test_sine_uses_given_hidden(learner):
     x = randn(g, 2, 5, 1)
     a, _ = run(model, x, None, "hidden=None")
     b, _ = run(model, x, randn(g, 1, 2, 8), "a given hidden state")
-    expect(not close(a, b, atol=1e-7, rtol=1e-7), "forward gives the same output whatever hidden "
-           "state it is given: it ignores the hidden state you pass in, so nothing is carried "
-           "from one batch to the next (pass it to the RNN: self.rnn(x, hidden))")
+    expect(not close(a, b, atol=1e-7, rtol=1e-7), said.IGNORES_HIDDEN)
 
 
 @graded("SineRNN")
@@ -631,14 +594,11 @@ def test_sine_is_recurrent_and_causal(learner):
     if close(out_early[:, 5:], base[:, 5:], atol=1e-7, rtol=1e-5):
         hint = (" The rows of x are read as time steps: build the RNN with batch_first=True."
                 if not close(out_early[:, 0], base[:, 0], atol=1e-8, rtol=1e-5) else "")
-        expect(False, "the prediction at step 5 does not change when the input at step 0 "
-               "changes: the model has no recurrence (memory of earlier steps).{}", hint)
+        expect(False, said.no_recurrence(5) + "{}", hint)
     late = x.clone()
     late[:, 6:] += 1.0
     out_late, _ = run(model, late, None, "x of shape (3, 8, 1)")
-    expect(close(out_late[:, :6], base[:, :6], atol=1e-6, rtol=1e-5), "the prediction at step 3 "
-           "changes when a later input changes: the model sees the future (bidirectional?), "
-           "which is cheating when predicting the next value")
+    expect(close(out_late[:, :6], base[:, :6], atol=1e-6, rtol=1e-5), said.SEES_FUTURE.format(3))
 
 
 # --- SineRNN, trained: the learner's training against a replay here -------------------------
@@ -770,9 +730,7 @@ def identify_twin(model, start):
         time_first = twin_out(with_weights(sine_twin(batch_first=False), start), x, None)[0]
         expect(not close(out, time_first), "forward reads x as (seq, batch, input_size): the "
                "rows of a batch are taken for time steps; build the RNN with batch_first=True")
-        expect(not close(out, 1 / (1 + np.exp(-want))), "a sigmoid is applied to the output, so "
-               "it can only be in (0, 1): the wave goes down to -1; the output layer is linear "
-               "(nn.Linear, nothing after it)")
+        expect(not close(out, 1 / (1 + np.exp(-want))), said.SIGMOID_OUTPUT)
         expect(not close(out, np.tanh(want)), "a tanh is applied to the output: the output layer "
                "is linear (nn.Linear, nothing after it)")
         expect(False, "with the grader's weights loaded (an nn.RNN(1, 32, batch_first=True) and an "

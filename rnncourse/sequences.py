@@ -159,7 +159,7 @@ def draw_unrolled(steps: int = 4, ax=None):
     ax.text(1.6, 1.0, "=", fontsize=18, va="center")
     # unrolled
     for k in range(steps):
-        cx = 2.8 + 1.6 * k
+        cx = 3.2 + 1.6 * k  # room for h_{-1} between the "=" and the first copy
         box(cx, 1, "RNN", "#cfe2f3")
         ax.text(cx, -0.2, rf"$x_{{{k}}}$", ha="center", fontsize=11)
         arrow(cx, 0.0, cx, 0.65)
@@ -171,7 +171,7 @@ def draw_unrolled(steps: int = 4, ax=None):
         if k < steps - 1:
             arrow(cx + 0.4, 1.0, cx + 1.2, 1.0)
             ax.text(cx + 0.8, 1.12, r"$W_{hh}$", fontsize=8, ha="center")
-    ax.set_xlim(-0.8, 2.8 + 1.6 * steps)
+    ax.set_xlim(-0.8, 3.2 + 1.6 * steps)
     ax.set_ylim(-0.5, 2.4)
     ax.axis("off")
     ax.set_title("Folded (left) and unrolled in time (right): every copy shares the same weights",

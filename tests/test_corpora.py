@@ -79,6 +79,8 @@ def test_records_hold_nothing_trusted(assignment):
 # phrase); a correct variant passes every visible check. Assignments join as their visible checks
 # share the hidden tests' words. The exceptions are mistakes only the grader's replay shows.
 SELF_CHECK_EXCEPTIONS = {
+    "01_rnn_vs_lstm": {},
+    "02_lstm_gates": {},
     "04_sequence_batching": {},
     "05_anna_karnna": {
         "summed_loss": "Adam is scale-invariant: a summed loss trains the visible check's toy text as well as "

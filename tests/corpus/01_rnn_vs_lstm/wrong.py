@@ -382,3 +382,29 @@ class SineRNN(nn.Module):
     def forward(self, x, hidden):
         r_out, hidden = self.rnn(x, hidden)
         return torch.sigmoid(self.fc(r_out)), hidden
+
+# %% forward_loops_over_batch -> rnn_forward: x is batch-first, (batch, seq, I)
+def rnn_forward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh):
+    h = x.new_zeros(x.shape[0], weight_hh.shape[0]) if h0 is None else h0
+    outs = []
+    for t in range(x.shape[0]):
+        h = torch.tanh(x[t] @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh)
+        outs.append(h)
+    return torch.stack(outs, 1), h
+
+# %% detach_pair_as_one -> detach_hidden: detach each tensor of the tuple
+def detach_hidden(hidden):
+    if isinstance(hidden, list):
+        return [h.detach() for h in hidden]
+    return hidden.detach()
+
+# %% norms_second_run -> hidden_gradient_norms: the final h does not depend on
+def hidden_gradient_norms(rnn, x):
+    hidden, states = None, []
+    for t in range(x.shape[1]):
+        _, hidden = rnn(x[:, t : t + 1], hidden)
+        states.append(hidden[0] if isinstance(hidden, tuple) else hidden)
+    _, last = rnn(x)  # a second run over the whole sequence: its graph holds none of the states above
+    last = last[0] if isinstance(last, tuple) else last
+    grads = torch.autograd.grad(last.sum(), states)
+    return torch.stack([g.norm() for g in grads])

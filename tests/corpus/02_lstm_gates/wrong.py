@@ -388,3 +388,20 @@ def lstm_param_count(input_size, hidden_size, num_layers=1):
         n = input_size if layer == 0 else hidden_size
         total += 3 * hidden_size * (n + hidden_size) + 6 * hidden_size
     return total
+
+# %% forget_tanh_method -> forget_gate: f_t is a sigmoid
+def forget_gate(x, h_prev, c_prev, weights):
+    W_x, W_h, b = weights["forget"]
+    f_t = (x @ W_x.T + h_prev @ W_h.T + b).tanh()
+    return f_t * c_prev
+
+# %% forward_loops_over_batch -> lstm_forward: x is batch-first, (batch, seq, I)
+def lstm_forward(x, state, weights):
+    B, T, _ = x.shape
+    H = weights["input"][1].shape[0]
+    h, c = state if state is not None else (torch.zeros(B, H), torch.zeros(B, H))
+    outs = []
+    for t in range(T):
+        h, c = lstm_cell(x[t], (h, c), weights)
+        outs.append(h)
+    return torch.stack(outs, dim=1), (h, c)
