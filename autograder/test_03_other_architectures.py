@@ -18,11 +18,36 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from rnncourse.checks.other_architectures import (
+    BATCH_AS_TIME,
+    CLASSIFIER_H_N,
+    CLASSIFIER_SHAPE,
+    EWMA_GENERIC,
+    EWMA_IN_PLACE,
+    EWMA_SHAPE,
+    EWMA_WRONG,
+    GATES,
+    GRU_GENERIC,
+    GRU_WRONG,
+    LAST_SYMBOL,
+    ONLY_LINEAR_TRAINED,
+    PEEPHOLE_ORDER,
+    SPLIT_NN_GRU,
+    SPLIT_SHAPES,
+    STEPS_DETACHED,
+    count_problem,
+    diagnose_split,
+    ewma_mistakes,
+    first_match,
+    gru_mistakes,
+    peephole_gate_problem,
+    peephole_mistakes,
+    split_structure,
+    zero_state_problem,
+)
 from rnncourse.compare import close
 from rnncourse.grading.hidden import LearnerError, array, expect, graded
 from solutions import other_architectures as ref
-
-GATES = {"rnn": 1, "gru": 3, "lstm": 4}
 
 
 def seeded(seed):
@@ -42,14 +67,6 @@ def randomize(module, gen, scale=0.6):
     return module
 
 
-def first_match(out, candidates):
-    """The description of the first candidate (mistake) the answer equals, or None."""
-    for why, value in candidates:
-        if close(out, value.detach().numpy()):
-            return why
-    return None
-
-
 def pair(value, what):
     expect(isinstance(value, (tuple, list)) and len(value) == 2,
            "{} should return a pair (h_t, c_t), got {}", what, type(value).__name__)
@@ -59,60 +76,12 @@ def pair(value, what):
 # --- split_gru_weights ---------------------------------------------------------------------
 def gru_pieces(learner, module):
     out = learner.split_gru_weights(module)
-    expect(isinstance(out, dict), "split_gru_weights should return a dict, got {}", type(out).__name__)
-    expect(set(out) == {"reset", "update", "new"},
-           "the dict's keys should be 'reset', 'update' and 'new', got {}", sorted(map(str, out)))
-    for gate, n in (("reset", 3), ("update", 3), ("new", 4)):
-        expect(isinstance(out[gate], (tuple, list)) and len(out[gate]) == n,
-               "weights['{}'] should be a tuple of {} tensors {}, got {}", gate, n,
-               "(W_x, W_h, b_x, b_h): the new gate keeps its two biases apart" if n == 4 else "(W_x, W_h, b)",
-               type(out[gate]).__name__ + (f" of length {len(out[gate])}" if hasattr(out[gate], "__len__") else ""))
+    split_structure(out, expect)
     return {g: tuple(array(v, f"weights['{g}']") for v in out[g]) for g in out}
 
 
 def gru_ref_pieces(module):
     return {g: tuple(v.numpy() for v in vs) for g, vs in ref.split_gru_weights(module).items()}
-
-
-def diagnose_split(got, want, module):
-    suffix = "_l0" if isinstance(module, nn.GRU) else ""
-    b_ih = getattr(module, "bias_ih" + suffix).detach().numpy()
-    b_hh = getattr(module, "bias_hh" + suffix).detach().numpy()
-    H = b_ih.shape[0] // 3
-    names = ["reset", "update", "new"]
-    for gate in names:
-        for k, label in ((0, "W_x"), (1, "W_h")):
-            if got[gate][k].shape != want[gate][k].shape:
-                expect(False, "weights['{}'] {} should have shape {}, got {}", gate, label,
-                       want[gate][k].shape, got[gate][k].shape)
-            if not close(got[gate][k], want[gate][k]):
-                others = [g for g in names if g != gate and close(got[gate][k], want[g][k])]
-                if others:
-                    expect(False, "weights['{}'] holds the {} gate's rows: the gate order inside "
-                           "PyTorch's packed GRU weights is reset, update, new", gate, others[0])
-                expect(False, "weights['{}'] {} is not rows {}..{} of the packed {} weights", gate, label,
-                       H * names.index(gate), H * (names.index(gate) + 1) - 1,
-                       "input" if k == 0 else "hidden")
-    for gate in ("reset", "update"):
-        j = names.index(gate)
-        b = got[gate][2]
-        if b.shape == want[gate][2].shape and not close(b, want[gate][2]):
-            if close(b, b_ih[j * H:(j + 1) * H]) or close(b, b_hh[j * H:(j + 1) * H]):
-                expect(False, "weights['{}'] b should be the sum of both biases, b_i + b_h; one of "
-                       "them is missing", gate)
-            expect(False, "weights['{}'] b should be bias_ih + bias_hh for that gate", gate)
-        expect(b.shape == want[gate][2].shape, "weights['{}'] b should have shape ({},), got {}",
-               gate, H, b.shape)
-    b_x, b_h = got["new"][2], got["new"][3]
-    wx, wh = want["new"][2], want["new"][3]
-    if close(b_x, wx + wh) or close(b_h, wx + wh):
-        expect(False, "the new gate's biases were merged into one: keep b_in and b_hn apart, "
-               "because the reset gate multiplies (W_hn h + b_hn) but not b_in")
-    if close(b_x, wh) and close(b_h, wx):
-        expect(False, "the new gate's biases are swapped: return (W_x, W_h, b_x, b_h) with b_x from "
-               "bias_ih and b_h from bias_hh")
-    expect(close(b_x, wx) and close(b_h, wh), "weights['new'] biases should be (bias_ih, bias_hh) of "
-           "the new block, rows {}..{}", 2 * H, 3 * H - 1)
 
 
 @graded("split_gru_weights")
@@ -123,9 +92,7 @@ def test_split_gru_weights_structure(learner):
     want = gru_ref_pieces(cell)
     for gate in want:
         shapes = [p.shape for p in got[gate]]
-        expect(shapes == [p.shape for p in want[gate]],
-               "weights['{}'] should hold arrays of shapes {}, got {}", gate,
-               [p.shape for p in want[gate]], shapes)
+        expect(shapes == [p.shape for p in want[gate]], SPLIT_SHAPES, gate, [p.shape for p in want[gate]], shapes)
 
 
 @graded("split_gru_weights", weight=2)
@@ -133,7 +100,7 @@ def test_split_gru_weights_values_gru_cell(learner):
     "splits an nn.GRUCell in the order reset, update, new, with the new gate's biases apart"
     for seed, (I, H) in ((302, (4, 3)), (303, (2, 6))):
         cell = randomize(nn.GRUCell(I, H), seeded(seed))
-        diagnose_split(gru_pieces(learner, cell), gru_ref_pieces(cell), cell)
+        diagnose_split(gru_pieces(learner, cell), gru_ref_pieces(cell), cell, expect)
 
 
 @graded("split_gru_weights")
@@ -143,40 +110,11 @@ def test_split_gru_weights_from_nn_gru(learner):
     try:
         pieces = gru_pieces(learner, gru)
     except LearnerError as exc:
-        expect(False, "split_gru_weights failed on a one-layer nn.GRU, whose tensors are named "
-               "weight_ih_l0, weight_hh_l0, bias_ih_l0 and bias_hh_l0 ({})", exc)
-    diagnose_split(pieces, gru_ref_pieces(gru), gru)
+        expect(False, SPLIT_NN_GRU, exc)
+    diagnose_split(pieces, gru_ref_pieces(gru), gru, expect)
 
 
 # --- gru_cell ------------------------------------------------------------------------------
-def gru_mistakes(x, h, w):
-    """What the usual wrong GRU updates give on (x, h, w)."""
-    (W_xr, W_hr, b_r), (W_xz, W_hz, b_z), (W_xn, W_hn, b_xn, b_hn) = w["reset"], w["update"], w["new"]
-    r = torch.sigmoid(x @ W_xr.T + h @ W_hr.T + b_r)
-    z = torch.sigmoid(x @ W_xz.T + h @ W_hz.T + b_z)
-    n = torch.tanh(x @ W_xn.T + b_xn + r * (h @ W_hn.T + b_hn))
-    n_before = torch.tanh(x @ W_xn.T + b_xn + (r * h) @ W_hn.T + b_hn)
-    n_merged = torch.tanh(x @ W_xn.T + r * (h @ W_hn.T) + b_xn + b_hn)
-    n_all = torch.tanh(r * (x @ W_xn.T + b_xn + h @ W_hn.T + b_hn))
-    n_no_reset = torch.tanh(x @ W_xn.T + b_xn + h @ W_hn.T + b_hn)
-    r_swapped = torch.sigmoid(x @ W_xz.T + h @ W_hz.T + b_z)
-    z_swapped = torch.sigmoid(x @ W_xr.T + h @ W_hr.T + b_r)
-    n_rz = torch.tanh(x @ W_xn.T + b_xn + r_swapped * (h @ W_hn.T + b_hn))
-    return [
-        ("the update gate's interpolation is reversed: h_t = (1 - z) * n + z * h_prev "
-         "(z near 1 keeps the old state)", z * n + (1 - z) * h),
-        ("the reset gate was applied to h before the matmul (W_hn (r * h)); PyTorch's GRU "
-         "multiplies r with (W_hn h + b_hn), after the matmul", (1 - z) * n_before + z * h),
-        ("the biases of the new gate were merged: b_hn must sit inside the reset gate's "
-         "product, r * (W_hn h + b_hn), while b_in stays outside", (1 - z) * n_merged + z * h),
-        ("the reset gate multiplies the whole new-memory sum; it should multiply only the "
-         "hidden part, r * (W_hn h + b_hn)", (1 - z) * n_all + z * h),
-        ("the reset gate is not used in the new memory n", (1 - z) * n_no_reset + z * h),
-        ("the reset and update gates are swapped", (1 - z_swapped) * n_rz + z_swapped * h),
-        ("h_t is missing the update gate's mix: it should be (1 - z) * n + z * h_prev", n),
-    ]
-
-
 def gru_case(seed, B, I, H, scale=0.6):
     gen = seeded(seed)
     cell = randomize(nn.GRUCell(I, H), gen, scale)
@@ -192,8 +130,7 @@ def check_gru_answer(out, want, x, h, w):
            tuple(want.shape), out.shape)
     if not close(out, want.numpy()):
         why = first_match(out, gru_mistakes(x, h, w))
-        expect(False, "gru_cell differs from nn.GRUCell: {}", why or "check each gate against the equations "
-               "(reset, update, new) and the final mix")
+        expect(False, GRU_WRONG, why or GRU_GENERIC)
 
 
 @graded("gru_cell", weight=3)
@@ -233,49 +170,14 @@ def test_gru_cell_unrolled_equals_nn_gru(learner):
 
 
 # --- ewma ----------------------------------------------------------------------------------
-def ewma_mistakes(x, beta, initial):
-    x = torch.as_tensor(x, dtype=torch.float64)
-    seq = x.shape[0]
-
-    def run(b, s, start):
-        out = torch.empty_like(x)
-        if start:
-            out[0] = s
-        for t in range(start, seq):
-            s = b * s + (1 - b) * x[t]
-            out[t] = s
-        return out
-
-    zero = torch.zeros_like(x[0])
-    init = zero if initial is None else torch.as_tensor(initial, dtype=torch.float64)
-    first = x[0]
-    out = [
-        ("beta and 1 - beta are swapped: s_t = beta * s_{t-1} + (1 - beta) * x_t keeps beta of the "
-         "old average", run(1 - beta, first, 1) if initial is None else run(1 - beta, init, 0)),
-        ("the average starts from zero; with initial=None it should start at the first value, s_0 = x_0"
-         if initial is None else "`initial` was ignored: the average started from zero instead of from "
-         "initial, s_{-1}", run(beta, zero, 0)),
-    ]
-    if initial is not None:
-        out.append(("`initial` was ignored: it is s_{-1}, the average before the first step",
-                    run(beta, first, 1)))
-        out.append(("`initial` was used as s_0 instead of s_{-1}: the first step should already mix in x_0",
-                    run(beta, init, 1)))
-    else:
-        out.append(("the first value is counted twice: s_0 = x_0, then the loop starts at t = 1",
-                    torch.cat([x[:1], run(beta, first, 0)[:-1]])))
-    return out
-
-
 def check_ewma(learner, x, beta, initial=None):
     args = (x, beta) if initial is None else (x, beta, initial)
     out = array(learner.ewma(*args), "ewma's result")
     want = ref.ewma(x, beta, initial).numpy()
-    expect(out.shape == want.shape, "ewma should return the same shape as x, {}, got {}", want.shape, out.shape)
+    expect(out.shape == want.shape, EWMA_SHAPE, want.shape, out.shape)
     if not close(out, want):
         why = first_match(out, ewma_mistakes(x, beta, initial))
-        expect(False, "ewma(x, beta={}{}) is wrong: {}", beta, "" if initial is None else ", initial",
-               why or "s_t = beta * s_{t-1} + (1 - beta) * x_t")
+        expect(False, EWMA_WRONG, beta, "" if initial is None else ", initial", why or EWMA_GENERIC)
 
 
 @graded("ewma", weight=2)
@@ -307,9 +209,7 @@ def test_ewma_leaves_input_alone(learner):
     "does not change x in place"
     x = randn(seeded(324), 9, 3)
     _, args_after = learner.call("ewma", x.clone(), 0.7, return_args=True)
-    expect(close(array(args_after[0], "x after the call"), x.numpy()),
-           "ewma changed its input x in place: write the averages to a new tensor "
-           "(torch.empty_like(x) or a list you stack)")
+    expect(close(array(args_after[0], "x after the call"), x.numpy()), EWMA_IN_PLACE)
 
 
 # --- peephole_lstm_cell --------------------------------------------------------------------
@@ -319,37 +219,6 @@ def split_lstm(module):
     b = (module.bias_ih + module.bias_hh).detach()
     names = ("input", "forget", "cell", "output")
     return {n: (wx, wh, bb) for n, wx, wh, bb in zip(names, w_ih.chunk(4), w_hh.chunk(4), b.chunk(4))}
-
-
-def peephole_mistakes(x, h, c, w, p):
-    def pre(g):
-        W_x, W_h, b = w[g]
-        return x @ W_x.T + h @ W_h.T + b
-
-    sig = torch.sigmoid
-    i, f, g = sig(pre("input") + p["input"] * c), sig(pre("forget") + p["forget"] * c), torch.tanh(pre("cell"))
-    c_t = f * c + i * g
-    o = sig(pre("output") + p["output"] * c_t)
-    o_prev = sig(pre("output") + p["output"] * c)
-    i0, f0, o0 = sig(pre("input")), sig(pre("forget")), sig(pre("output"))
-    c0 = f0 * c + i0 * g
-    i_s, f_s = sig(pre("input") + p["forget"] * c), sig(pre("forget") + p["input"] * c)
-    c_s = f_s * c + i_s * g
-    i_h, f_h = sig(pre("input") + p["input"] * h), sig(pre("forget") + p["forget"] * h)
-    c_h = f_h * c + i_h * g
-    o_h = sig(pre("output") + p["output"] * h)
-    return [
-        ("the output gate's peephole looks at c_prev; it should look at the new cell state c_t "
-         "(o = sigmoid(... + p_o * c_t))", (o_prev * torch.tanh(c_t), c_t)),
-        ("the peepholes are ignored: the input and forget gates add p * c_prev, the output gate p_o * c_t",
-         (o0 * torch.tanh(c0), c0)),
-        ("the input and forget gates' peepholes are swapped", (sig(pre("output") + p["output"] * c_s)
-                                                               * torch.tanh(c_s), c_s)),
-        ("the peepholes multiply the hidden state h; a peephole lets a gate see the cell state c",
-         (o_h * torch.tanh(c_h), c_h)),
-        ("h_t is missing the output gate: h_t = o * tanh(c_t)", (torch.tanh(c_t), c_t)),
-        ("h_t should be o * tanh(c_t), not o * c_t", (o * c_t, c_t)),
-    ]
 
 
 def peephole_case(seed, B, I, H, zero=False):
@@ -366,11 +235,19 @@ def check_peephole(learner, x, h, c, w, p, want_h, want_c, what):
     expect(h_t.shape == tuple(want_h.shape) and c_t.shape == tuple(want_c.shape),
            "h_t and c_t should both be (batch, H) = {}, got {} and {}", tuple(want_h.shape), h_t.shape, c_t.shape)
     if close(h_t, want_c.numpy()) and close(c_t, want_h.numpy()) and not close(h_t, want_h.numpy()):
-        expect(False, "(h_t, c_t) are returned in the wrong order: return h_t first")
+        expect(False, PEEPHOLE_ORDER)
     if not (close(h_t, want_h.numpy()) and close(c_t, want_c.numpy())):
         for why, (mh, mc) in peephole_mistakes(x, h, c, w, p):
             if close(h_t, mh.numpy()) and close(c_t, mc.numpy()):
                 expect(False, "{}: {}", what, why)
+
+        def run(peepholes):  # the learner's cell with one gate's peephole at a time
+            out = pair(learner.peephole_lstm_cell(x, (h, c), w, peepholes), "peephole_lstm_cell")
+            return array(out[0], "h_t"), array(out[1], "c_t")
+
+        why = peephole_gate_problem(run, x, h, c, w, p)
+        if why:
+            expect(False, "{}: {}", what, why)
         if not close(c_t, want_c.numpy()):
             expect(False, "{}: c_t is wrong; it should be f * c_prev + i * g, with the input and forget "
                    "gates peeking at c_prev", what)
@@ -401,19 +278,6 @@ def hidden(learner, cell_type, L, B, H):
     return learner.init_hidden(cell_type, L, B, H)
 
 
-def check_zero_tensor(value, shape, what):
-    expect(isinstance(value, torch.Tensor), "{} should be a torch tensor (what nn.RNN/GRU/LSTM accept), "
-           "got {}", what, type(value).__name__)
-    expect(tuple(value.shape) == shape or tuple(value.shape) != (shape[1], shape[0], shape[2]),
-           "{} has shape {}: the batch axis is second, (num_layers, batch, hidden), even for "
-           "batch_first=True modules (batch_first changes only the inputs and outputs)", what,
-           tuple(value.shape))
-    expect(tuple(value.shape) == shape, "{} should have shape (num_layers, batch, hidden) = {}, got {}",
-           what, shape, tuple(value.shape))
-    expect(value.dtype == torch.float32, "{} should be float32, got {}", what, value.dtype)
-    expect(bool((value == 0).all()), "{} should be all zeros", what)
-
-
 @graded("init_hidden", weight=2)
 def test_init_hidden_rnn_gru(learner):
     "gives one zero tensor (num_layers, batch, hidden) that nn.RNN and nn.GRU accept"
@@ -422,7 +286,7 @@ def test_init_hidden_rnn_gru(learner):
         h0 = hidden(learner, cell_type, L, B, H)
         expect(not isinstance(h0, (tuple, list)), "for '{}' init_hidden should return a single tensor; "
                "only the LSTM has two states (h, c)", cell_type)
-        check_zero_tensor(h0, (L, B, H), f"init_hidden('{cell_type}', ...)")
+        zero_state_problem(h0, (L, B, H), f"init_hidden('{cell_type}', ...)", expect)
         rnn = module(4, H, num_layers=L, batch_first=True)
         with torch.no_grad():
             _, h_n = rnn(torch.zeros(B, 6, 4), h0)
@@ -440,7 +304,7 @@ def test_init_hidden_lstm(learner):
     expect(isinstance(state, tuple) and len(state) == 2,
            "for 'lstm' init_hidden should return a tuple (h0, c0), got {}", type(state).__name__)
     for k, what in enumerate(("h0", "c0")):
-        check_zero_tensor(state[k], (L, B, H), what)
+        zero_state_problem(state[k], (L, B, H), what, expect)
     lstm = nn.LSTM(3, H, num_layers=L, batch_first=True)
     with torch.no_grad():
         lstm(torch.zeros(B, 5, 3), state)
@@ -449,7 +313,7 @@ def test_init_hidden_lstm(learner):
 @graded("init_hidden")
 def test_init_hidden_one_layer_one_sequence(learner):
     "keeps the layer and batch axes even when they are 1"
-    check_zero_tensor(hidden(learner, "gru", 1, 1, 7), (1, 1, 7), "init_hidden('gru', 1, 1, 7)")
+    zero_state_problem(hidden(learner, "gru", 1, 1, 7), (1, 1, 7), "init_hidden('gru', 1, 1, 7)", expect)
 
 
 # --- param_count ---------------------------------------------------------------------------
@@ -458,29 +322,9 @@ def torch_count(cell_type, I, H, L):
     return sum(p.numel() for p in module.parameters())
 
 
-def count_mistakes(cell_type, I, H, L):
-    G = GATES[cell_type]
-    first, rest = G * (H * I + H * H), G * (2 * H * H)
-    return [
-        ("each gate has two biases, bias_ih and bias_hh (2 * H per gate block)",
-         first + G * H + (L - 1) * (rest + G * H)),
-        ("the biases are missing: each gate block has bias_ih and bias_hh", first + (L - 1) * rest),
-        ("layers after the first read hidden_size features, not input_size",
-         L * (first + 2 * G * H)),
-        ("num_layers is ignored: every layer has its own weights", first + 2 * G * H),
-    ] + [(f"a {cell_type.upper()} has {G} gate block{'s' * (G > 1)} (RNN 1, GRU 3, LSTM 4), not {g}",
-          g * (H * I + H * H + 2 * H) + (L - 1) * g * (2 * H * H + 2 * H)) for g in (1, 3, 4) if g != G]
-
-
 def check_count(learner, cell_type, I, H, L):
-    out = learner.param_count(cell_type, I, H, L)
-    want = torch_count(cell_type, I, H, L)
-    expect(isinstance(out, (int, np.integer)) or (isinstance(out, float) and out.is_integer()),
-           "param_count should return an int, got {!r}", out)
-    if int(out) != want:
-        why = next((w for w, v in count_mistakes(cell_type, I, H, L) if v == int(out)), None)
-        expect(False, "param_count('{}', {}, {}, {}) should be {} (nn.{} has that many), got {}{}",
-               cell_type, I, H, L, want, cell_type.upper(), out, f": {why}" if why else "")
+    count_problem(learner.param_count(cell_type, I, H, L), torch_count(cell_type, I, H, L), cell_type, I, H, L,
+                  expect)
 
 
 @graded("param_count")
@@ -517,8 +361,6 @@ KINDS = {g: kind for kind, g in GATES.items()}
 FORWARD_TOL = dict(atol=1e-4, rtol=1e-3)  # twin vs learner forward: float32 rounding is ~1e-6
 
 # how the logits are read from the recurrent layer: name -> (correct?, short name, what it is)
-BATCH_AS_TIME = ("the recurrent layer reads the batch axis as time: x is (batch, seq), so the layer needs "
-                 "batch_first=True (or its input transposed to (seq, batch, features))")
 READOUTS = {
     "last": (True, "the last step's output", ""),
     "last_relu": (True, "relu of the last step's output", ""),
@@ -527,8 +369,7 @@ READOUTS = {
               "output[:, 0]; the classifier should read the last step, output[:, -1] (or h_n[-1])"),
     "time_major": (False, "the batch axis taken for time", BATCH_AS_TIME),
     "time_major_hn": (False, "the batch axis taken for time", BATCH_AS_TIME),
-    "last_symbol": (False, "the last symbol alone", "only the last symbol goes through the recurrent "
-                    "layer, so the logits cannot depend on the earlier ones: feed the whole sequence"),
+    "last_symbol": (False, "the last symbol alone", LAST_SYMBOL),
     "mean": (False, "the outputs averaged over the steps", "the logits come from the outputs averaged "
              "over all steps; the classifier should read the output at the last step"),
     "cell_state": (False, "the LSTM's cell state", "the logits come from the LSTM's cell state c_n; read "
@@ -764,9 +605,8 @@ def test_classifier_output_shape(learner):
     "forward maps (batch, seq) int64 symbols to logits (batch, n_classes)"
     for cell_type, (B, T) in (("rnn", (5, 7)), ("gru", (1, 3)), ("lstm", (4, 1))):
         _, out = logits_of(learner, cell_type, token_batch(341, B, T, 9))
-        expect(out.shape == (B, 3), "for x of shape {} and n_classes=3 the logits should be {}, got {} "
-               "('{}'): one row of logits per sequence, from the last step", (B, T), (B, 3), out.shape,
-               cell_type)
+        expect(out.shape != (1, B, 3), CLASSIFIER_H_N, out.shape, (B, 3))
+        expect(out.shape == (B, 3), CLASSIFIER_SHAPE, (B, T), (B, 3), out.shape, cell_type)
         expect(np.issubdtype(out.dtype, np.floating), "the logits should be floats, got {}", out.dtype)
 
 
@@ -799,10 +639,8 @@ VARIANTS = {
     "faithful": "",
     "padding": "",  # nn.Embedding(padding_idx=0): row 0 never moves
     "embedding": " The embedding did not train: is its output detached, or its weight frozen?",
-    "recurrent": " Only the linear layer trained: the recurrent output is detached (or computed under "
-                 "torch.no_grad()) before the linear layer.",
-    "steps": " The hidden state is detached between steps, so the error at the last step never "
-             "reaches the first symbol.",
+    "recurrent": ONLY_LINEAR_TRAINED,
+    "steps": STEPS_DETACHED,
 }
 SAME_TRAINING = dict(rel=0.02, atol=1e-3, frac=0.02)
 

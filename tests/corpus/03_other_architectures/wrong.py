@@ -410,3 +410,47 @@ class SequenceClassifier(nn.Module):
             else:
                 h = self.cell(emb[:, t], h)
         return self.fc(h)
+
+# %% peephole_input_reads_output_key -> peephole_lstm_cell: input gate is wrong
+def peephole_lstm_cell(x, state, weights, peepholes):
+    h_prev, c_prev = state
+    pre = {g: x @ W.T + h_prev @ U.T + b for g, (W, U, b) in weights.items()}
+    i = torch.sigmoid(pre["input"] + peepholes["output"] * c_prev)  # the wrong key
+    f = torch.sigmoid(pre["forget"] + peepholes["forget"] * c_prev)
+    c_t = f * c_prev + i * torch.tanh(pre["cell"])
+    o = torch.sigmoid(pre["output"] + peepholes["output"] * c_t)
+    return o * torch.tanh(c_t), c_t
+
+# %% peephole_output_term_in_input_gate -> peephole_lstm_cell: output gate's peephole is applied in the input gate
+def peephole_lstm_cell(x, state, weights, peepholes):
+    h_prev, c_prev = state
+    pre = {g: x @ W.T + h_prev @ U.T + b for g, (W, U, b) in weights.items()}
+    i = torch.sigmoid(pre["input"] + peepholes["input"] * c_prev + peepholes["output"] * c_prev)
+    f = torch.sigmoid(pre["forget"] + peepholes["forget"] * c_prev)
+    c_t = f * c_prev + i * torch.tanh(pre["cell"])
+    o = torch.sigmoid(pre["output"])
+    return o * torch.tanh(c_t), c_t
+
+# %% peephole_forget_on_hidden -> peephole_lstm_cell: forget gate is wrong
+def peephole_lstm_cell(x, state, weights, peepholes):
+    h_prev, c_prev = state
+    pre = {g: x @ W.T + h_prev @ U.T + b for g, (W, U, b) in weights.items()}
+    i = torch.sigmoid(pre["input"] + peepholes["input"] * c_prev)
+    f = torch.sigmoid(pre["forget"] + peepholes["forget"] * h_prev)  # h where c_prev belongs
+    c_t = f * c_prev + i * torch.tanh(pre["cell"])
+    o = torch.sigmoid(pre["output"] + peepholes["output"] * c_t)
+    return o * torch.tanh(c_t), c_t
+
+# %% classifier_reads_h_n -> SequenceClassifier: h_n has a leading layer axis
+class SequenceClassifier(nn.Module):
+    def __init__(self, cell_type, vocab_size, hidden_size, n_classes):
+        super().__init__()
+        self.cell_type = cell_type
+        self.embedding = nn.Embedding(vocab_size, hidden_size)
+        self.rnn = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}[cell_type](hidden_size, hidden_size, batch_first=True)
+        self.fc = nn.Linear(hidden_size, n_classes)
+
+    def forward(self, x):
+        _, state = self.rnn(self.embedding(x))
+        h_n = state[0] if self.cell_type == "lstm" else state
+        return self.fc(h_n)
