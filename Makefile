@@ -118,7 +118,7 @@ lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check rnncourse autograder solutions tests benchmarks
 
 test: install $(VENV)/.dev-installed browser-deps lint
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests --durations=40
 
 # The project's CPU benchmark (about 30 minutes; bench-quick: 3 minutes). Timings need a quiet machine.
 bench: install

@@ -78,9 +78,9 @@ def training_threads(most: int = 4) -> int:
     The core left over serves everything else: Jupyter, the browser, the kernel's output, and
     other people's work that starts after the run has begun. A matrix product split between
     threads waits for the slowest, and a thread that loses its core holds up the others, so a
-    run that took every core at the start slows to a crawl when load arrives (on a 2-core
-    machine beside a busy process per core: about 3 times slower than alone on two threads,
-    against 1.7 times on one; benchmarks/README.md)."""
+    run that took every core at the start slows to a crawl when load arrives (the project's
+    notebook on a 2-core machine, beside a busy process per core: 5.9 times its time alone on
+    two threads, 1.14 times on one; benchmarks/README.md)."""
     return max(1, min(most, int(usable_cores() - busy_cores() + 0.5) - 1))
 
 

@@ -44,6 +44,19 @@ def check(condition, message: str, *args) -> None:
         raise CheckFailed(message.format(*args) if args else message)
 
 
+def raised(fn, message):
+    """``fn()``; an error the learner's code raises becomes a failed check whose message is
+    ``message(error)``, the error written "Type: its first line". A failed check and
+    ``NotImplementedError`` (a function still to write) pass through."""
+    try:
+        return fn()
+    except (CheckFailed, NotImplementedError):
+        raise
+    except Exception as exc:  # the learner's function raised
+        error = f"{type(exc).__name__}: {exc}".split("\n", 1)[0][:300]
+        raise CheckFailed(message(error)) from None
+
+
 def passed(name: str, detail: str = "") -> None:
     print(f"✓ {name}: all visible checks passed{(' (' + detail + ')') if detail else ''}")
 

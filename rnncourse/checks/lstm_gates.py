@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from rnncourse.checks import CheckFailed, check, passed
+from rnncourse.checks import check, passed, raised
 from rnncourse.compare import close, rel_error
 
 GATES = ("input", "forget", "cell", "output")
@@ -287,15 +287,8 @@ def named(out, want, alternatives) -> str | None:
 
 def _call(fn, what, hint="", explain=None):
     """``fn()``; an error it raises becomes a failed check that says what was asked (and why)."""
-    try:
-        return fn()
-    except CheckFailed:
-        raise
-    except Exception as exc:  # the learner's function raised
-        error = f"{type(exc).__name__}: {exc}".split("\n", 1)[0][:300]
-        if explain:
-            raise CheckFailed(explain(error)) from None
-        raise CheckFailed(f"{what} raised {error}" + (f": {hint}" if hint else "")) from None
+    return raised(fn, lambda error: explain(error) if explain else
+                  f"{what} raised {error}" + (f": {hint}" if hint else ""))
 
 
 def _library_ops(fn, z):

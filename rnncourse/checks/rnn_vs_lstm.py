@@ -12,7 +12,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from rnncourse.checks import CheckFailed, check, passed
+from rnncourse.checks import check, passed, raised
 from rnncourse.compare import close, rel_error, to_numpy
 
 # --- named mistakes, shared with the hidden tests ----------------------------------------
@@ -176,15 +176,10 @@ def flattened_output(shape) -> str:
 # --- helpers ----------------------------------------------------------------------------
 def _call(fn, name, what, hint, explain=None):
     """``fn()``; an error it raises becomes a failed check that says what was asked and why."""
-    try:
-        return fn()
-    except CheckFailed:
-        raise
-    except Exception as exc:  # the learner's function raised
-        error = f"{type(exc).__name__}: {exc}".split("\n", 1)[0][:300]
+    def message(error):
         named = explain(error) if explain else None
-        raise CheckFailed(f"{named} ({what})" if named else f"{name} raised {error} when {what}: {hint}") \
-            from None
+        return f"{named} ({what})" if named else f"{name} raised {error} when {what}: {hint}"
+    return raised(fn, message)
 
 
 def _verdict(findings):
