@@ -29,8 +29,8 @@ GATES = ("input", "forget", "cell", "output")
 # compute, on any inputs, with what to say about it.
 def pre(weights, gate, x, h, bias=True):
     """A gate's pre-activation x W_x^T + h W_h^T (+ b)."""
-    W_x, W_h, b = weights[gate]
-    return x @ W_x.T + h @ W_h.T + (b if bias else 0.0)
+    w_in, w_rec, offset = weights[gate]
+    return x @ w_in.T + h @ w_rec.T + (offset if bias else 0.0)
 
 
 def sigmoid_alternatives(z):

@@ -86,14 +86,12 @@ def ewma_mistakes(x, beta, initial):
     x = torch.as_tensor(x, dtype=torch.float64)
     seq = x.shape[0]
 
-    def run(b, s, start):
-        out = torch.empty_like(x)
-        if start:
-            out[0] = s
+    def run(b, s, start):  # the average with weight b on the old value, from s, mixing from step start
+        s = torch.as_tensor(s, dtype=x.dtype).expand_as(x[0])
+        steps = [s] if start else []
         for t in range(start, seq):
-            s = b * s + (1 - b) * x[t]
-            out[t] = s
-        return out
+            steps.append(b * steps[-1] + (1 - b) * x[t] if steps else b * s + (1 - b) * x[t])
+        return torch.stack(steps)
 
     zero = torch.zeros_like(x[0])
     init = zero if initial is None else torch.as_tensor(initial, dtype=torch.float64)
