@@ -83,7 +83,7 @@ def load(data: bytes) -> dict:
 
 
 def as_int(value, name: str) -> int:
-    from rnncourse.charmodel import checkpoint_int
+    from rnncourse.helpers.anna_karnna import checkpoint_int
 
     number = checkpoint_int(value)
     if number is None:
@@ -116,7 +116,7 @@ def model_parts(ckpt: dict, limits: bool) -> tuple:
             or len(tokens) > 4096:
         raise Refused("its tokens should be the vocabulary as a list of characters")
     if limits:
-        from rnncourse.charmodel import size_problem
+        from rnncourse.helpers.anna_karnna import size_problem
 
         problem = size_problem(n_layers, n_hidden)
         if problem:
@@ -148,7 +148,7 @@ def score(data: bytes) -> dict:
     import torch
 
     sys.path.insert(0, str(ROOT))
-    from rnncourse import charmodel
+    from rnncourse.helpers import anna_karnna as charmodel
     from solutions import anna_karnna as ref
 
     tokens, n_hidden, n_layers, state = model_parts(ckpt, limits=True)

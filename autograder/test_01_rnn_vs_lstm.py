@@ -21,7 +21,6 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from rnncourse import sequences
 from rnncourse.checks import rnn_vs_lstm as said
 from rnncourse.compare import close, max_diff
 from rnncourse.grading.hidden import (
@@ -34,6 +33,7 @@ from rnncourse.grading.hidden import (
     graded,
     unobservable,
 )
+from rnncourse.helpers import rnn_vs_lstm as sequences
 from solutions import rnn_vs_lstm as ref
 
 SHAPES = [(3, 4, 5), (1, 7, 2), (8, 3, 3), (2, 1, 6)]  # (batch, input_size, hidden_size)

@@ -30,7 +30,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from rnncourse import charmodel, compare
+from rnncourse import compare
 from rnncourse.checks.anna_karnna import (
     ADAM,
     INPUTS_AS_TARGETS,
@@ -53,6 +53,7 @@ from rnncourse.grading import files, plaindata
 from rnncourse.grading.hidden import Mistake, array, expect, graded, unobservable
 from rnncourse.grading.oracle import ModelOracle
 from rnncourse.grading.session import LearnerError
+from rnncourse.helpers import anna_karnna as charmodel
 from solutions import anna_karnna as ref
 from solutions import sequence_batching as batching
 

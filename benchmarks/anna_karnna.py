@@ -36,7 +36,7 @@ from torch import nn
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from rnncourse.charmodel import validation_loss, warmup_cosine  # noqa: E402
+from rnncourse.helpers.anna_karnna import validation_loss, warmup_cosine  # noqa: E402
 from solutions.anna_karnna import CharRNN, load_encoded, save_checkpoint  # noqa: E402
 from solutions.sequence_batching import get_batches, one_hot_encode, train_val_split  # noqa: E402
 

@@ -6,7 +6,7 @@
 
 Each candidate trains a fresh ``CharRNN`` (seed 0) on the encoded novel with the reference
 ``train`` for a whole number of epochs, as the notebook's default cell does, on one thread
-(the thread ``charmodel.training_threads()`` gives on a 2-core machine), and is then measured
+(the thread ``rnncourse.helpers.anna_karnna.training_threads()`` gives on a 2-core machine), and is then measured
 as the grade measures a checkpoint (``validation_loss`` on ``novel_validation()``). The loss
 reached depends only on the characters read, not on the machine's speed; the seconds are
 those of this run (two candidates at a time share the cores, so they run slower than alone).
@@ -43,8 +43,8 @@ def one(name: str) -> dict:
 
     torch.set_num_threads(1)
     sys.path.insert(0, str(ROOT))
-    from rnncourse.charmodel import novel_validation, validation_loss
     from rnncourse.data import load_anna
+    from rnncourse.helpers.anna_karnna import novel_validation, validation_loss
     from solutions.anna_karnna import CharRNN, train
 
     hidden, layers, batch, seq, lr, wd, epochs = CANDIDATES[name]

@@ -1,7 +1,8 @@
 """Maintainers' build: solutions/ -> source/ -> release/.
 
     python -m rnncourse.build release     # sync solution cells, regenerate release/
-    python -m rnncourse.build check       # exit 1 if source/ or release/ is stale
+    python -m rnncourse.build check       # exit 1 if source/ or release/ is stale, or a
+                                          # graded function lacks one of its pieces
 
 One source of truth each:
 - the reference code is ``solutions/<module>.py``; every solution cell of a source
@@ -139,6 +140,64 @@ def stale(root: Path = course.ROOT) -> list[str]:
     return problems
 
 
+# What a graded function ``f`` of an assignment needs, in the order of the README's checklist
+# (README, "Adding a graded function"): (step, file, what must be there).
+PIECES = (
+    (1, "solutions/{module}.py", "the reference `def {f}` (its signature and docstring are the contract)"),
+    (2, "source/{a}/{a}.ipynb", "a solution cell with grade_id `{f}`"),
+    (2, "source/{a}/{a}.ipynb", "a test cell with grade_id `test_{f}`, points, calling `check_{f}({f})`"),
+    (3, "rnncourse/checks/{module}.py", "`check_{f}` in CHECKS"),
+    (4, "autograder/test_{a}.py", "a hidden test marked `@graded(\"{f}\")`"),
+    (5, "tests/corpus/{a}/wrong.py", "a wrong variant whose header names `{f}`"),
+    (6, "solutions/walkthroughs/{a}.md", "a section headed ## `{f}` (or ## `{f}(args)`)"),
+)
+
+
+def missing_pieces(assignment: str, function: str, root: Path = course.ROOT) -> list[str]:
+    """The pieces ``function`` lacks, each as "step N, FILE: what"; [] when it has them all."""
+    from rnncourse.checks import checks_for
+    from rnncourse.submissions import parse_corpus
+
+    module = course.ASSIGNMENTS[assignment]
+
+    def read(path: Path) -> str:
+        return path.read_text() if path.exists() else ""
+
+    reference = root / "solutions" / f"{module}.py"
+    nb = json.loads(read(course.notebook("source", assignment, root)) or '{"cells": []}')
+    cells = {c.get("metadata", {}).get("nbgrader", {}).get("grade_id"): c for c in nb["cells"]}
+    test = cells.get(f"test_{function}", {})
+    test_meta = test.get("metadata", {}).get("nbgrader", {})
+    wrong = root / "tests" / "corpus" / assignment / "wrong.py"
+    walkthrough = read(root / "solutions" / "walkthroughs" / f"{assignment}.md")
+    have = (
+        reference.exists() and function in definitions(reference),
+        cells.get(function, {}).get("metadata", {}).get("nbgrader", {}).get("solution", False),
+        bool(test_meta.get("grade") and test_meta.get("points", 0) > 0
+             and f"check_{function}({function}" in "".join(test.get("source", ""))),
+        function in checks_for(assignment),
+        f'@graded("{function}"' in read(root / "autograder" / f"test_{assignment}.py"),
+        wrong.exists() and any(function in v.expect for v in parse_corpus(wrong)),
+        any(line.startswith((f"## `{function}`", f"## `{function}(")) for line in walkthrough.splitlines()),
+    )
+    return [f"step {step}, {where.format(a=assignment, module=module)}: "
+            f"{what.format(f=function, a=assignment)}"
+            for (step, where, what), ok in zip(PIECES, have) if not ok]
+
+
+def unfinished(root: Path = course.ROOT) -> list[str]:
+    """Every missing piece of every graded function (those the release notebooks grade)."""
+    from rnncourse.grading.notebook import graded_tests, load
+
+    out = []
+    for assignment in course.built(root):
+        release = course.notebook("release", assignment, root)
+        for test in graded_tests(load(release)) if release.exists() else []:
+            out += [f"{assignment}: `{test.function}` lacks {piece}"
+                    for piece in missing_pieces(assignment, test.function, root)]
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rnncourse.build", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -146,8 +205,8 @@ def main(argv: list[str] | None = None) -> int:
     if parser.parse_args(argv).command == "release":
         release()
         return 0
-    problems = stale()
-    print("\n".join(problems) or "source/ and release/ are up to date")
+    problems = stale() + unfinished()
+    print("\n".join(problems) or "source/ and release/ are up to date; every graded function has its pieces")
     return 1 if problems else 0
 
 

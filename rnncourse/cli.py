@@ -64,7 +64,8 @@ def autograde(argv: list[str]) -> int:
 COMMANDS = {
     "release": Command("", "regenerate release/ from source/ and solutions/, register it in the gradebook",
                        calls("rnncourse.build", "release")),
-    "check-release": Command("", "exit 1 if source/ or release/ is stale", calls("rnncourse.build", "check")),
+    "check-release": Command("", "exit 1 if source/ or release/ is stale or a graded function lacks a piece",
+                             calls("rnncourse.build", "check")),
     "demo": Command("", "autograde a demo class with nbgrader and print its grades", calls("rnncourse.demo")),
     "selfcheck": Command("NB", "your notebook's visible checks, one line per graded function (learners)",
                          calls("rnncourse.selfcheck")),
@@ -80,7 +81,7 @@ COMMANDS = {
                        calls("rnncourse.lms.canvas", "collect")),
     "export-canvas": Command("A", "the gradebook's scores as a Canvas grade import",
                              calls("rnncourse.lms.canvas", "export")),
-    "gradescope": Command("A", "the Gradescope autograder bundle", calls("rnncourse.lms.gradescope")),
+    "gradescope": Command("A", "the Gradescope autograder bundle", calls("rnncourse.lms.gradescope_bundle")),
     "learner-pack": Command("[A]", "what learners download to work on the course",
                             calls("rnncourse.learner_pack")),
 }

@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from rnncourse.charmodel import Progress, warmup_cosine
+from rnncourse.helpers.anna_karnna import Progress, warmup_cosine
 from rnncourse.data import load_anna
 from solutions.sequence_batching import (
     build_vocab,

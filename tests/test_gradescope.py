@@ -42,6 +42,19 @@ def test_gradescope_results_for_a_partial_submission(tmp_path):
     assert out["extra_data"]["bounds"]["tmp_mb"]
 
 
+def test_the_time_limits_are_the_instructors(tmp_path):
+    """A cell that never ends is skipped after --cell-timeout seconds; the work before it counts."""
+    sub = tmp_path / "submission"
+    submissions.write(submissions.make(A, "# -- cell build_vocab\n" + VOCAB + "# -- cell encode\nwhile True:\n    pass\n",
+                                         base="blank"), sub / f"{A}.ipynb")
+    results = tmp_path / "results.json"
+    proc = gradescope(sub, results, "--cell-timeout", "3", "--call-timeout", "5")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = json.loads(results.read_text())
+    assert out["score"] == 1
+    assert "was skipped: it ran longer than 3 s" in out["output"], out["output"]
+
+
 def test_the_assignment_must_be_named(tmp_path):
     partial(tmp_path / "submission")
     proc = gradescope(tmp_path / "submission", tmp_path / "results.json", assignment=None)

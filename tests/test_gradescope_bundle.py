@@ -14,7 +14,7 @@ from environments import linked_environment, purelib
 from rnncourse import course, submissions
 from rnncourse.grading import notebook as nbfile
 from rnncourse.grading.gradescope import VISIBILITY, WRITTEN_TEST
-from rnncourse.lms import gradescope
+from rnncourse.lms import gradescope_bundle as gradescope
 
 A = "04_sequence_batching"
 VISIBLE = "after_due_date"
@@ -95,7 +95,7 @@ def test_requirements_are_the_courses_pins_with_cpu_torch(bundle):
 
 def reference_with_an_answer() -> dict:
     nb = submissions.make(A)
-    cell = next(c for c in nb["cells"] if nbfile._nbgrader(c).get("grade_id") == "written_contiguous_rows")
+    cell = next(c for c in nb["cells"] if nbfile.nbgrader_metadata(c).get("grade_id") == "written_contiguous_rows")
     cell["source"] = ANSWER
     return nb
 

@@ -33,7 +33,7 @@ SHARED = {
         "self.fc = nn.Linear(n_hidden, len(self.chars))",
         "def init_hidden(self, batch_size):",
     },
-    "rnncourse/charmodel.py": {"n_chars = len(net.chars)"},
+    "rnncourse/helpers/anna_karnna.py": {"n_chars = len(net.chars)"},
 }
 
 

@@ -2,11 +2,11 @@
 
 import json
 import re
+import shutil
 
 import pytest
 
 from rnncourse import build, course
-from rnncourse.build import definitions
 from rnncourse.grading.hidden import revealing_lines
 
 ROOT = course.ROOT
@@ -83,16 +83,30 @@ def test_source_notebooks_have_no_outputs(path):
                for c in nb["cells"] if c["cell_type"] == "code")
 
 
-@pytest.mark.parametrize("assignment", course.built())
-def test_every_graded_function_has_cells_checks_and_tests(assignment):
-    from rnncourse.checks import checks_for
-    from rnncourse.grading.notebook import graded_tests, load
+def test_every_graded_function_has_its_pieces():
+    """Each function a release notebook grades has every piece of the README's checklist."""
+    assert build.unfinished() == []
 
-    nb = load(course.notebook("release", assignment))
-    graded = [t.function for t in graded_tests(nb)]
-    module = ROOT / "solutions" / f"{course.ASSIGNMENTS[assignment]}.py"
-    assert set(graded) <= set(definitions(module)), "a test cell names no reference function"
-    assert list(checks_for(assignment)) == graded, "visible checks and test cells disagree"
-    hidden = (ROOT / "autograder" / f"test_{assignment}.py").read_text()
-    for function in graded:
-        assert f'@graded("{function}"' in hidden, f"no hidden test for {function}"
+
+def test_a_new_function_without_its_pieces_is_named_piece_by_piece(tmp_path):
+    """A maintainer who adds a graded function and forgets a piece is told which, and where."""
+    a = "04_sequence_batching"
+    assert len(build.missing_pieces(a, "frobnicate")) == len(build.PIECES)
+    # a course copy where `one_hot_encode` lost its hidden tests and walkthrough section
+    for part in ("solutions", "source", "autograder", "tests/corpus"):
+        shutil.copytree(ROOT / part, tmp_path / part, ignore=shutil.ignore_patterns("*.pt", "__pycache__"))
+    hidden = tmp_path / "autograder" / f"test_{a}.py"
+    hidden.write_text(hidden.read_text().replace('@graded("one_hot_encode"', '@graded("one_hot"'))
+    walk = tmp_path / "solutions" / "walkthroughs" / f"{a}.md"
+    walk.write_text(walk.read_text().replace("## `one_hot_encode(", "## `one_hot("))
+    found = build.missing_pieces(a, "one_hot_encode", tmp_path)
+    assert [f.split(":")[0] for f in found] == [f"step 4, autograder/test_{a}.py",
+                                                f"step 6, solutions/walkthroughs/{a}.md"]
+    assert build.missing_pieces(a, "get_batches", tmp_path) == []
+
+
+def test_the_checklist_is_in_the_readme():
+    readme = (ROOT / "README.md").read_text()
+    for step, where, _ in build.PIECES:
+        generic = where.format(a="<a>", module="<module>")
+        assert f"{step}. " in readme and generic in readme, f"the README's checklist lacks {generic}"

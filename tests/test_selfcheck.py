@@ -9,7 +9,7 @@ import pytest
 from test_trained_checkpoint import undertrained_checkpoint
 
 from rnncourse import checks, course, submissions
-from rnncourse.charmodel import CHECKPOINT_NAME, novel_validation
+from rnncourse.helpers.anna_karnna import CHECKPOINT_NAME, novel_validation
 from rnncourse.selfcheck import selfcheck
 from solutions import anna_karnna as ref
 

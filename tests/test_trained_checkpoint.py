@@ -20,10 +20,11 @@ from classes import nbgrader_course
 from conftest import make_course_root
 from torch import nn
 
-from rnncourse import charmodel, course, submissions
+from rnncourse import course, submissions
 from rnncourse.checks.anna_karnna import THRESHOLDS
 from rnncourse.grading.batch import grade_many
-from rnncourse.grading.runner import feedback_text
+from rnncourse.grading.records import feedback_text
+from rnncourse.helpers import anna_karnna as charmodel
 from rnncourse.nbgrader_run import nbgrader
 from solutions import anna_karnna as ref
 from solutions.sequence_batching import get_batches, one_hot_encode, train_val_split

@@ -10,14 +10,14 @@ import numpy as np
 import torch
 from torch.optim.optimizer import register_optimizer_step_pre_hook
 
-from rnncourse.charmodel import (
+from rnncourse.checks import CheckFailed, check, passed
+from rnncourse.helpers.anna_karnna import (
     CHECKPOINT_NAME,
     checkpoint_int,
     novel_validation,
     size_problem,
     validation_loss,
 )
-from rnncourse.checks import CheckFailed, check, passed
 
 # The trained model's points: one graded check of save_checkpoint for each validation loss (nats
 # per character on the last 10% of the novel, ``novel_validation``) it reaches. The hidden tests

@@ -466,7 +466,7 @@ def check_SineRNN(SineRNN):
     out2, _ = model(x, torch.randn(2, 3, 8))
     check(not torch.allclose(out, out2), IGNORES_HIDDEN)
     # a short training run: the loss must fall, and the model must follow the wave below 0
-    from rnncourse.sequences import sine_streams, train_sine
+    from rnncourse.helpers.rnn_vs_lstm import sine_streams, train_sine
 
     torch.manual_seed(0)
     model = SineRNN(1, 1, 16, 1)

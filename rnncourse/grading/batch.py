@@ -17,6 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from rnncourse.grading import records
 from rnncourse.grading.runner import grade_notebook
 
 
@@ -25,8 +26,7 @@ def _grade_chunk(paths: list[str], assignment: str, out_dir: Path, code_scan: bo
         try:
             record = grade_notebook(path, assignment, code_scan=code_scan)
         except Exception as exc:  # the grader's own failure stays with this notebook
-            record = {"assignment": assignment, "notebook": path, "functions": {},
-                      "error": f"grading failed: {type(exc).__name__}: {exc}"}
+            record = {**records.failed(assignment, f"grading failed: {type(exc).__name__}: {exc}"), "notebook": path}
         (out_dir / f"{i:05d}.json").write_text(json.dumps(record))
 
 
@@ -45,7 +45,7 @@ def grade_many(paths: list[str | Path], assignment: str, jobs: int = 2,
                    "--out", str(out), *([] if code_scan else ["--no-code-scan"]), *chunk]
             procs.append((subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                            env={**os.environ, "PYTHONWARNINGS": "ignore"}), out, chunk))
-        records: dict[str, dict] = {}
+        graded: dict[str, dict] = {}
         for proc, out, chunk in procs:
             try:
                 _, err = proc.communicate(timeout=timeout)
@@ -54,10 +54,10 @@ def grade_many(paths: list[str | Path], assignment: str, jobs: int = 2,
                 err = b"timed out"
             for i, path in enumerate(chunk):
                 f = out / f"{i:05d}.json"
-                records[path] = json.loads(f.read_text()) if f.exists() else {
-                    "assignment": assignment, "notebook": path, "functions": {},
-                    "error": f"grading process failed: {err.decode(errors='replace')[-500:]}"}
-    return [records[p] for p in paths]
+                why = f"grading process failed: {err.decode(errors='replace')[-500:]}"
+                graded[path] = json.loads(f.read_text()) if f.exists() else {
+                    **records.failed(assignment, why), "notebook": path}
+    return [graded[p] for p in paths]
 
 
 def main(argv=None) -> int:

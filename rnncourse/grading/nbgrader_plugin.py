@@ -1,9 +1,9 @@
 """``nbgrader autograde`` scoring through the sandboxed grader.
 
 ``SandboxGrade`` takes the place of nbgrader's ``Execute`` preprocessor (see
-``course_config.py``). It never runs the notebook in nbgrader's kernel: it grades
-the submission in a separate process (``python -I -m rnncourse.grading grade``), which
-runs the learner's code in the sandbox and the hidden tests in the trusted side.
+``course_config.py``). It never runs the notebook in nbgrader's kernel: it hands the
+submission to a warm grader process (``warm``, loaded once per nbgrader run), which runs
+the learner's code in the sandbox and the hidden tests in the trusted side.
 Each test cell then receives two outputs: the grader's report (stdout) and its
 score as a number, clamped to the cell's points, which nbgrader records as the
 cell's partial credit. A submitted notebook that is a link, or sits in a folder
@@ -27,11 +27,8 @@ notebook nbgrader hands it, and grades the notebook itself when none does.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import types
 from pathlib import Path
@@ -42,10 +39,11 @@ from traitlets import Integer, Unicode
 
 from rnncourse.grading import files, records, sandbox
 from rnncourse.grading.notebook import TEST_PREFIX, is_test_cell
-from rnncourse.grading.runner import feedback_text
+from rnncourse.grading.warm import WarmGrader
 
 # grading key -> result record, graded ahead of nbgrader by ``classgrade`` in this process
 PRECOMPUTED: dict[str, dict] = {}
+GRADER = WarmGrader(log=None)  # its log goes to nbgrader's, the instructor's
 
 
 def submission_problems(folder: Path) -> list[str]:
@@ -170,12 +168,7 @@ class SandboxGrade(NbGraderPreprocessor):
             grade_id = cell.metadata.nbgrader.get("grade_id", "")
             points = float(cell.metadata.nbgrader.get("points", 0))
             function = grade_id[len(TEST_PREFIX):] if grade_id.startswith(TEST_PREFIX) else grade_id
-            entry = record.get("functions", {}).get(function)
-            if entry is None:
-                text, score = f"{function}: not graded ({record.get('error') or 'no hidden tests'})\n", 0.0
-            else:
-                text, score = feedback_text(function, entry), float(entry["score"])
-            score = min(max(score, 0.0), points)  # never more than the cell is worth
+            text, score = records.cell_score(record, function, points)
             cell.outputs = [
                 nbformat.v4.new_output("stream", name="stdout", text=text),
                 nbformat.v4.new_output("execute_result", data={"text/plain": repr(round(score, 4))},
@@ -201,32 +194,19 @@ class SandboxGrade(NbGraderPreprocessor):
         if not found:
             return None
         self.log.error("%s/%s not graded: %s", student, assignment, "; ".join(found))
-        return {"error": "not graded: the submission holds files the grader will not read ("
-                         + "; ".join(found)[:500] + ")", "functions": {}}
+        return {"assignment": assignment, "functions": {},
+                "error": "not graded: the submission holds files the grader will not read ("
+                         + "; ".join(found)[:500] + ")"}
 
     def _grade(self, nb, assignment: str, submission_dir: str) -> dict:
+        options = {"cell_timeout": self.cell_timeout, "call_timeout": self.call_timeout}
         with tempfile.TemporaryDirectory(prefix="rnncourse-grade-") as tmp:
             path = Path(tmp) / f"{assignment}.ipynb"
-            out = Path(tmp) / "record.json"
             nbformat.write(nb, str(path))
-            cmd = [sys.executable, "-I", "-m", "rnncourse.grading", "grade", str(path),
-                   "--assignment", assignment, "--json", str(out), "--quiet",
-                   "--submission-dir", os.path.abspath(submission_dir),
-                   "--cell-timeout", str(self.cell_timeout), "--call-timeout", str(self.call_timeout)]
-            try:
-                proc = subprocess.run(cmd, capture_output=True, text=True, timeout=self.timeout,
-                                      env={**os.environ, "PYTHONWARNINGS": "ignore"})
-            except subprocess.TimeoutExpired:
-                self.log.error("grading %s took longer than %d s", assignment, self.timeout)
-                return {"error": f"grading took longer than {self.timeout} s", "functions": {},
-                        "grader_failed": True}
-            if proc.returncode != 0 or not out.exists():
-                self.log.error("the grader failed: %s", proc.stderr[-3000:])
-                return {"error": "the grader failed; see the instructor's log", "functions": {},
-                        "grader_failed": True}
-            if proc.stderr.strip():
-                self.log.warning("grader log for %s:\n%s", assignment, proc.stderr[-3000:])
-            record = json.loads(out.read_text())
+            record = GRADER.grade(path, assignment, Path(submission_dir).resolve(), options, self.timeout)
+        if record.get("grader_failed"):
+            self.log.error("%s: %s", assignment, record["error"])
+            return record
         bounds = record.get("bounds") or {}
         if bounds and not SandboxGrade._said_mode:  # once per nbgrader run, at a level always shown
             SandboxGrade._said_mode = True

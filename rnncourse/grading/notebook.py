@@ -54,14 +54,14 @@ def load(path: str | Path) -> dict:
     return nb
 
 
-def _source(cell: dict) -> str:
+def cell_source(cell: dict) -> str:
     src = cell.get("source", "")
     if isinstance(src, list):
         src = "".join(s for s in src if isinstance(s, str))
     return src if isinstance(src, str) else ""
 
 
-def _nbgrader(cell: dict) -> dict:
+def nbgrader_metadata(cell: dict) -> dict:
     meta = cell.get("metadata")
     meta = meta if isinstance(meta, dict) else {}
     nbg = meta.get("nbgrader")
@@ -75,7 +75,7 @@ def _tags(cell: dict) -> list:
 
 
 def is_test_cell(cell: dict) -> bool:
-    nbg = _nbgrader(cell)
+    nbg = nbgrader_metadata(cell)
     return cell.get("cell_type") == "code" and bool(nbg.get("grade")) and not nbg.get("solution")
 
 
@@ -91,13 +91,13 @@ def learner_code(nb: dict, test_ids: set[str] | None = None) -> list[CodeCell]:
     for i, cell in enumerate(nb["cells"]):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
-        is_test = (str(_nbgrader(cell).get("grade_id", "")) in test_ids) if test_ids is not None \
+        is_test = (str(nbgrader_metadata(cell).get("grade_id", "")) in test_ids) if test_ids is not None \
             else is_test_cell(cell)
         if is_test or SKIP_TAG in _tags(cell):
             continue
-        src = MAGIC.sub("", _source(cell))
+        src = MAGIC.sub("", cell_source(cell))
         if src.strip():
-            cells.append(CodeCell(i, src, _nbgrader(cell).get("grade_id")))
+            cells.append(CodeCell(i, src, nbgrader_metadata(cell).get("grade_id")))
     return cells
 
 
@@ -107,7 +107,7 @@ def graded_tests(nb: dict) -> list[GradedTest]:
     for cell in nb["cells"]:
         if not isinstance(cell, dict) or not is_test_cell(cell):
             continue
-        nbg = _nbgrader(cell)
+        nbg = nbgrader_metadata(cell)
         grade_id = str(nbg.get("grade_id", ""))
         if grade_id.startswith(TEST_PREFIX):
             tests.append(GradedTest(grade_id, grade_id[len(TEST_PREFIX):], float(nbg.get("points", 0))))

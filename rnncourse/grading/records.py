@@ -1,4 +1,9 @@
-"""Result records kept beside autograded notebooks, and the key that says when one is stale.
+"""The result record: how it is scored, totalled, shown, kept, and when a kept one is stale.
+
+A record is one notebook's grade: ``functions`` maps each graded function to its points, its
+score, its checks (passed or not, with the message learners read) and its mistakes; ``error``
+says why nothing (or not everything) was graded. The grader (``runner``) writes it, the
+nbgrader plugin, the Gradescope entry and the class report read it, all through here.
 
 Every grading of record (``nbgrader autograde``, serial or through ``classgrade``) keeps
 ``autograded/<student>/<assignment>/<assignment>.record.json``: the result record and the
@@ -20,6 +25,7 @@ import functools
 import hashlib
 import json
 import os
+import time
 from pathlib import Path
 
 from rnncourse import course
@@ -125,3 +131,83 @@ def kept(course_root: Path, assignment: str) -> dict[str, dict]:
         if entry is not None:
             out[folder.parent.name] = entry["record"]
     return out
+
+
+def scored(outcomes: list[dict], tests: list, notes: dict | None = None) -> dict:
+    """``functions`` of a record: each graded test cell's points shared among its checks."""
+    functions = {}
+    for test in tests:
+        mine = [o for o in outcomes if o["function"] == test.function]
+        total = sum(o["weight"] for o in mine)
+        passed = sum(o["weight"] for o in mine if o["passed"])
+        fraction = passed / total if total else 0.0
+        functions[test.function] = {
+            "grade_id": test.grade_id,
+            "points": test.points,
+            "score": round(test.points * fraction, 4),
+            "fraction": round(fraction, 6),
+            "checks": mine,
+            "mistakes": [{"test": o["test"], "message": o["message"]} for o in mine if not o["passed"]],
+            "unobserved": list((notes or {}).get(test.function, [])),
+        }
+        if not mine:
+            functions[test.function]["mistakes"] = [
+                {"test": "no_hidden_tests", "message": "the course has no hidden test for this function"}]
+    return functions
+
+
+def refused(record: dict, tests, test: str, message: str, started: float) -> dict:
+    """The record of a notebook none of which ran: every function 0, with ``message``."""
+    record["error"], record["sandbox"] = message, "not run"
+    record["functions"] = scored([], tests)
+    for f in record["functions"].values():
+        f["mistakes"] = [{"test": test, "message": message}]
+    record["duration_s"] = round(time.monotonic() - started, 2)
+    return record
+
+
+def total(record: dict) -> tuple[float, float]:
+    fs = record["functions"].values()
+    return round(sum(f["score"] for f in fs), 4), sum(f["points"] for f in fs)
+
+
+def feedback_text(function: str, entry: dict) -> str:
+    """What the learner reads under a test cell: the score and each check, passed or not, with
+    its message (what is wrong, or what a passed check measured)."""
+    lines = [f"{function}: {entry['score']:g} / {entry['points']:g} points"]
+    for check in entry["checks"]:
+        mark = "PASS" if check["passed"] else "FAIL"
+        lines.append(f"  [{mark}] {check['description']}")
+        if check["message"]:
+            lines.append(f"         {check['message']}")
+    if not entry["checks"]:
+        lines += [f"  {m['message']}" for m in entry["mistakes"]]
+    for note in entry.get("unobserved", []):
+        lines.append(f"  [NOT SCORED] {note}")
+    return "\n".join(lines) + "\n"
+
+
+def failed(assignment: str, error: str, **flags) -> dict:
+    """The record of a grading that did not finish (the grader's failure, not the learner's):
+    nothing scored; ``grader_failed`` records are never kept as settled."""
+    return {"assignment": assignment, "error": error, "functions": {}, "grader_failed": True, **flags}
+
+
+def cell_score(record: dict, function: str, points: float) -> tuple[str, float]:
+    """(feedback, score) for the test cell of ``function``, worth ``points`` in the gradebook:
+    never more than the cell is worth, whatever the record says."""
+    entry = record.get("functions", {}).get(function)
+    if entry is None:
+        return f"{function}: not graded ({record.get('error') or 'no hidden tests'})\n", 0.0
+    return feedback_text(function, entry), min(max(float(entry["score"]), 0.0), points)
+
+
+# how the grader words work left undone (session.LearnerError.message)
+MISSING = ("is not implemented yet", "is not defined:")
+
+
+def missing(entry: dict) -> bool:
+    """The function was left undone: every check failed because it is missing or unimplemented."""
+    checks = entry.get("checks") or []
+    return bool(checks) and all(not c["passed"] and any(m in c.get("message", "") for m in MISSING)
+                                for c in checks)

@@ -18,17 +18,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from rnncourse.grading import records as kept
-
-# how the grader words missing work (session.LearnerError.message)
-MISSING = ("is not implemented yet", "is not defined:")
-
-
-def missing(entry: dict) -> bool:
-    """The function was left undone: every check failed because it is missing or unimplemented."""
-    checks = entry.get("checks") or []
-    return bool(checks) and all(not c["passed"] and any(m in c.get("message", "") for m in MISSING)
-                                for c in checks)
+from rnncourse.grading.records import kept, missing
 
 
 def mistakes(records: list[dict]) -> list[tuple[str, str, int, str]]:
@@ -126,7 +116,7 @@ def main(argv=None) -> int:
     if args.records:
         records = [json.loads(p.read_text()) for p in args.records]
     elif args.assignment:
-        records = list(kept.kept(args.root, args.assignment).values())
+        records = list(kept(args.root, args.assignment).values())
     else:
         parser.error("name an assignment or pass --records")
     if not records:

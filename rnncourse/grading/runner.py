@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from rnncourse import course
-from rnncourse.grading import hidden
+from rnncourse.grading import hidden, records
 from rnncourse.grading import notebook as nbfile
 from rnncourse.grading.codeview import Notebook
 from rnncourse.grading.hidden import Learner, Mistake
@@ -91,28 +91,6 @@ def _failure_message(excinfo) -> str:
     return f"the grader could not check this ({type(exc).__name__}); the instructor's log has the details"
 
 
-def score_record(outcomes: list[dict], tests: list[nbfile.GradedTest], notes: dict | None = None) -> dict:
-    functions = {}
-    for test in tests:
-        mine = [o for o in outcomes if o["function"] == test.function]
-        total = sum(o["weight"] for o in mine)
-        passed = sum(o["weight"] for o in mine if o["passed"])
-        fraction = passed / total if total else 0.0
-        functions[test.function] = {
-            "grade_id": test.grade_id,
-            "points": test.points,
-            "score": round(test.points * fraction, 4),
-            "fraction": round(fraction, 6),
-            "checks": mine,
-            "mistakes": [{"test": o["test"], "message": o["message"]} for o in mine if not o["passed"]],
-            "unobserved": list((notes or {}).get(test.function, [])),
-        }
-        if not mine:
-            functions[test.function]["mistakes"] = [
-                {"test": "no_hidden_tests", "message": "the course has no hidden test for this function"}]
-    return functions
-
-
 def grade_notebook(path: str | Path, assignment: str, *, course_root: Path = COURSE_ROOT,
                    session_options: dict | None = None, submission_dir: Path | None = None,
                    code_scan: bool = True) -> dict:
@@ -125,12 +103,12 @@ def grade_notebook(path: str | Path, assignment: str, *, course_root: Path = COU
     try:
         nb = nbfile.load(path)
     except nbfile.NotebookError as exc:
-        return _refused(record, tests, "unreadable_notebook", str(exc), started)
+        return records.refused(record, tests, "unreadable_notebook", str(exc), started)
     # which cells are tests is the release's word, never the submission's metadata
     cells = nbfile.learner_code(nb, {t.grade_id for t in tests})
     refusal = tampering_message(cells) if code_scan else ""
     if refusal:
-        return _refused(record, tests, "tampering", refusal, started)
+        return records.refused(record, tests, "tampering", refusal, started)
     plugin = GradingPlugin(cells, session_options or {}, Path(submission_dir or Path(path).parent))
     test_file = course_root / "autograder" / f"test_{assignment}.py"
     args = [str(test_file), "-q", "-p", "no:cacheprovider", "-p", "no:xdist", "--no-header",
@@ -152,7 +130,7 @@ def grade_notebook(path: str | Path, assignment: str, *, course_root: Path = COU
         print(f"the hidden tests of {assignment} did not run (pytest exit {int(code)}):\n"
               f"{sink.getvalue()[-4000:]}", file=sys.stderr)
         record["error"] = f"the hidden tests did not run (pytest exit {int(code)}); see the instructor's log"
-    record["functions"] = score_record(plugin.outcomes, tests, hidden.NOTES)
+    record["functions"] = records.scored(plugin.outcomes, tests, hidden.NOTES)
     record["duration_s"] = round(time.monotonic() - started, 2)
     return record
 
@@ -169,33 +147,3 @@ def tampering_message(cells) -> str:
             "sys.modules, non-public __attributes__, exec/eval, a library's function replaced, "
             "pickles loaded) could change any answer, so none is scored while it is there: remove it "
             "and submit again")
-
-
-def _refused(record: dict, tests, test: str, message: str, started: float) -> dict:
-    record["error"], record["sandbox"] = message, "not run"  # none of the notebook ran
-    record["functions"] = score_record([], tests)
-    for f in record["functions"].values():
-        f["mistakes"] = [{"test": test, "message": message}]
-    record["duration_s"] = round(time.monotonic() - started, 2)
-    return record
-
-
-def total(record: dict) -> tuple[float, float]:
-    fs = record["functions"].values()
-    return round(sum(f["score"] for f in fs), 4), sum(f["points"] for f in fs)
-
-
-def feedback_text(function: str, entry: dict) -> str:
-    """What the learner reads under a test cell: the score and each check, passed or not, with
-    its message (what is wrong, or what a passed check measured)."""
-    lines = [f"{function}: {entry['score']:g} / {entry['points']:g} points"]
-    for check in entry["checks"]:
-        mark = "PASS" if check["passed"] else "FAIL"
-        lines.append(f"  [{mark}] {check['description']}")
-        if check["message"]:
-            lines.append(f"         {check['message']}")
-    if not entry["checks"]:
-        lines += [f"  {m['message']}" for m in entry["mistakes"]]
-    for note in entry.get("unobserved", []):
-        lines.append(f"  [NOT SCORED] {note}")
-    return "\n".join(lines) + "\n"

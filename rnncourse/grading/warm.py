@@ -1,14 +1,16 @@
 """A warm grader: one ``python -I`` process that grades notebook after notebook.
 
-The class grader's Dask workers hand each notebook to one of these rather than grade in their
-own process: the grading code is loaded once; the worker's event loop never competes with the
-grading for the interpreter; a grading that runs past its time is ended by killing this process
-(a fresh one takes the next notebook); and a crash here never takes the worker down.
+Both ways of grading a class use one: ``nbgrader autograde`` (``SandboxGrade``) and the class
+grader's Dask workers hand each notebook to it rather than grade in their own process: the
+grading code is loaded once, not once per notebook; a worker's event loop never competes with
+the grading for the interpreter; a grading that runs past its time is ended by killing this
+process (a fresh one takes the next notebook); and a crash here never takes the caller down.
 
     python -I -m rnncourse.grading.warm REPLY_FD
 
 Requests come on stdin, one JSON object per line (``notebook``, ``assignment``, ``folder``,
-``options``, ``out``); the record is written to ``out`` and ``done`` to ``REPLY_FD``.
+``options``, ``out``); the record is written to ``out`` (a folder of the caller's, never the
+submission's) and ``done`` to ``REPLY_FD``.
 Learners' code never runs here: it runs in the sandbox this process starts for each notebook.
 """
 
@@ -17,41 +19,50 @@ from __future__ import annotations
 import json
 import os
 import select
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+
+from rnncourse.grading import records
 
 
 class WarmGrader:
     """The worker's side: one warm grader process, started on first use and after a kill."""
 
-    def __init__(self):
+    def __init__(self, log=subprocess.DEVNULL):
         self.proc: subprocess.Popen | None = None
         self.replies = None
+        self.log = log  # where the grader's own log goes: None, the caller's stderr
+        self.tmp: str | None = None
 
     def _start(self) -> None:
         read, write = os.pipe()
         self.proc = subprocess.Popen([sys.executable, "-I", "-m", "rnncourse.grading.warm", str(write)],
-                                     stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self.log,
                                      pass_fds=(write,), text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
         os.close(write)
         self.replies = os.fdopen(read, "r")
+        self.tmp = tempfile.mkdtemp(prefix="rnncourse-warm-")
 
     def close(self) -> None:
         if self.proc is not None:
             self.proc.kill()
             self.proc.wait()
             self.replies.close()
+            shutil.rmtree(self.tmp, ignore_errors=True)
         self.proc = None
 
     def grade(self, notebook: Path, assignment: str, folder: Path, options: dict, timeout: float) -> dict:
         """The record of one notebook; on timeout or a crash, a record saying so (never settled:
-        ``grader_failed``), as ``SandboxGrade`` writes one."""
+        ``grader_failed``)."""
         if self.proc is None or self.proc.poll() is not None:
             self.close()
             self._start()
-        out = folder.parent / "record.json"
+        out = Path(self.tmp) / "record.json"
+        out.unlink(missing_ok=True)
         request = {"notebook": str(notebook), "assignment": assignment, "folder": str(folder),
                    "options": options, "out": str(out)}
         deadline = time.monotonic() + timeout
@@ -69,8 +80,7 @@ class WarmGrader:
         timed_out = time.monotonic() >= deadline
         self.close()
         error = f"grading took longer than {timeout:g} s" if timed_out else "the grader failed"
-        return {"assignment": assignment, "error": error, "functions": {}, "grader_failed": True,
-                "timed_out": timed_out}
+        return records.failed(assignment, error, timed_out=timed_out)
 
 
 def serve(reply_fd: int) -> None:
@@ -86,8 +96,8 @@ def serve(reply_fd: int) -> None:
             record = grade_notebook(Path(request["notebook"]), request["assignment"],
                                     submission_dir=Path(request["folder"]), session_options=request["options"])
         except Exception as exc:  # the grader's own failure: its type only (the message may quote code)
-            record = {"assignment": request["assignment"], "functions": {}, "grader_failed": True,
-                      "error": f"the grader failed ({type(exc).__name__})"}
+            print(f"the grader failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+            record = records.failed(request["assignment"], f"the grader failed ({type(exc).__name__})")
         Path(request["out"]).write_text(json.dumps(record))
         replies.write("done\n")
         replies.flush()

@@ -19,6 +19,7 @@ call, and only values cross: no trusted code ever enters this process.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import io
 import os
 import sys
@@ -165,26 +166,19 @@ class Worker:
             return {"ok": False, "error_type": "Missing", "error": f"{exc} is not defined", "where": ""}
         args = self._decode_args(msg.get("args", []))
         kwargs = self._decode_args(msg.get("kwargs", {"__dict__": []}))
-        if "seed" in msg:
-            _seed(msg["seed"])
-        restore = self._bind_stand_ins(msg.get("stand_ins", []))
-        sys.stdout = sys.stderr = self.capture
         try:
-            if msg.get("no_grad"):
-                import torch
+            with self._learner_call(msg):
+                if msg.get("no_grad"):
+                    import torch
 
-                with torch.no_grad():
+                    with torch.no_grad():
+                        value = fn(*args, **kwargs)
+                else:
                     value = fn(*args, **kwargs)
-            else:
-                value = fn(*args, **kwargs)
-            if msg.get("materialize") and hasattr(value, "__next__"):
-                value = _take(value, msg.get("max_items", 1000))
+                if msg.get("materialize") and hasattr(value, "__next__"):
+                    value = _take(value, msg.get("max_items", 1000))
         except BaseException as exc:
             return {"ok": False, **_describe_error(exc)}
-        finally:
-            sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
-            self.capture.text()
-            restore()
         reply = {"ok": True}
         if msg.get("keep"):
             handle = len(self.handles) + 1
@@ -196,6 +190,21 @@ class Worker:
         if msg.get("return_args"):
             reply["args_after"] = encode(list(args))
         return reply
+
+    @contextlib.contextmanager
+    def _learner_call(self, msg: dict):
+        """Around one call into the learner's code: the seed asked for, the stand-ins lent for
+        it, and what it prints captured (and dropped)."""
+        if "seed" in msg:
+            _seed(msg["seed"])
+        restore = self._bind_stand_ins(msg.get("stand_ins", []))
+        sys.stdout = sys.stderr = self.capture
+        try:
+            yield
+        finally:
+            sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+            self.capture.text()
+            restore()
 
     def _bind_stand_ins(self, names):
         """Put the grader's stand-ins for ``names`` in the namespace for one call; returns
@@ -256,12 +265,9 @@ class Worker:
         module = importlib.import_module(f"rnncourse.grading.scenarios.{module_name}")
         driver = getattr(module, function)
         params = self._decode_args(msg.get("params", {"__dict__": []}))
-        if "seed" in msg:
-            _seed(msg["seed"])
-        restore = self._bind_stand_ins(msg.get("stand_ins", []))
-        sys.stdout = sys.stderr = self.capture
         try:
-            value = driver(self.ns, self.handles, **params)
+            with self._learner_call(msg):
+                value = driver(self.ns, self.handles, **params)
         except KeyError as exc:  # the driver looked up a function the notebook does not define
             name = exc.args[0] if exc.args else None
             if traceback.extract_tb(exc.__traceback__)[-1].filename == module.__file__ \
@@ -270,10 +276,6 @@ class Worker:
             return {"ok": False, **_describe_error(exc)}
         except BaseException as exc:
             return {"ok": False, **_describe_error(exc)}
-        finally:
-            sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
-            self.capture.text()
-            restore()
         return {"ok": True, "value": encode(value)}
 
     def op_selfcheck(self, msg: dict) -> dict:

@@ -13,7 +13,7 @@ def train_sine(ns, handles, model, batches, lr=0.01, clip=1.0):
     """Train the learner's ``SineRNN`` (a kept object, its weights loaded by the test) with the
     notebook's loop on the test's batches. Returns nothing: the test reads the weights back
     (``state_dict``) and compares them with the same training replayed on its side."""
-    from rnncourse.sequences import train_sine as loop
+    from rnncourse.helpers.rnn_vs_lstm import train_sine as loop
 
     loop(model, [(x, y) for x, y in batches], lr=lr, clip=clip)
 

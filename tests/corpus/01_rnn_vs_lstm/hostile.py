@@ -10,7 +10,7 @@
 import numpy as np
 import torch
 import rnncourse.grading.scenarios.rnn_vs_lstm as drivers
-from rnncourse.sequences import sine_eval_streams
+from rnncourse.helpers.rnn_vs_lstm import sine_eval_streams
 
 def _trained_looking():
     g = torch.Generator().manual_seed(0)

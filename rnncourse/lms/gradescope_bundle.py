@@ -1,6 +1,6 @@
 """Gradescope's autograder for one assignment, as a zip ready to upload.
 
-    python -m rnncourse.lms.gradescope 04_sequence_batching [--visibility after_due_date] [--out FILE]
+    python -m rnncourse.lms.gradescope_bundle 04_sequence_batching [--visibility after_due_date] [--out FILE]
 
 writes ``build/gradescope/<a>.zip`` in Gradescope's autograder format: ``setup.sh`` (run once
 when Gradescope builds its image), ``run_autograder`` (run for each submission: the course's
@@ -78,7 +78,7 @@ cd / && exec "$ROOT/venv/bin/python" -I -m rnncourse.grading gradescope \\
 
 README = """# Gradescope autograder: {assignment}
 
-Built by `python -m rnncourse.lms.gradescope {assignment}`. Upload this zip unchanged.
+Built by `python -m rnncourse.lms.gradescope_bundle {assignment}`. Upload this zip unchanged.
 
 1. Create a **Programming Assignment** named `{assignment}`: the autograder scores
    {autograded:g} points. Learners submit `{assignment}.ipynb`{extra_files} (the notebook
@@ -193,7 +193,7 @@ def build(assignment: str, visibility: str = VISIBILITY[0], out: Path | None = N
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m rnncourse.lms.gradescope",
+    parser = argparse.ArgumentParser(prog="python -m rnncourse.lms.gradescope_bundle",
                                      description="Build an assignment's Gradescope autograder zip.")
     parser.add_argument("assignment", choices=list(course.ASSIGNMENTS))
     parser.add_argument("--visibility", choices=VISIBILITY, default=VISIBILITY[0],

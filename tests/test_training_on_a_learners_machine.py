@@ -1,4 +1,4 @@
-"""The project's training runs on a learner's machine (``rnncourse.charmodel``): the progress lines
+"""The project's training runs on a learner's machine (``rnncourse.helpers.anna_karnna``): the progress lines
 a learner sees in the notebook and in the terminal of ``jupyter nbconvert --execute``, and the
 number of threads chosen for a shared machine."""
 
@@ -11,7 +11,7 @@ import time
 
 import nbformat
 
-from rnncourse.charmodel import Progress, busy_cores, training_threads, usable_cores
+from rnncourse.helpers.anna_karnna import Progress, busy_cores, training_threads, usable_cores
 
 LINE = r"step {step}/4 \({pct}%\) \[{bar}\] \| [\d,]+ chars/s \| loss {loss} \| {rest}"
 
@@ -41,7 +41,7 @@ def test_progress_lines_come_at_intervals_and_at_the_last_step(capfd):
 def test_progress_is_live_in_the_terminal_of_nbconvert(tmp_path):
     """Under ``jupyter nbconvert --execute`` cell output is only saved: the lines must reach the
     terminal as they come, once, and the saved notebook must hold them once, as output."""
-    code = "from rnncourse.charmodel import Progress\nProgress(2, 100, every=0).update(2, 1.25)"
+    code = "from rnncourse.helpers.anna_karnna import Progress\nProgress(2, 100, every=0).update(2, 1.25)"
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)]), tmp_path / "run.ipynb")
     # ipykernel forwards file descriptors into the notebook only outside pytest: run it as a learner would
     env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
