@@ -8,6 +8,8 @@ One source of truth each:
 - the reference code is ``solutions/<module>.py``; every solution cell of a source
   notebook whose ``grade_id`` names a function or class there holds that definition,
   copied verbatim (``sync``);
+- the walkthrough ``solutions/walkthroughs/<assignment>.md`` is generated from the reference's
+  ``#:`` comments (``walkthrough``);
 - the learner's notebook ``release/<assignment>/<assignment>.ipynb`` is what
   ``nbgrader generate_assignment`` makes of the source notebook (``release`` runs it in the
   course root, so each assignment is registered in the gradebook too; ``check`` runs it in a
@@ -24,11 +26,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from rnncourse import course, nbgrader_run
+from rnncourse import course, nbgrader_run, walkthrough
 
 
 def definitions(module_path: Path) -> dict[str, str]:
-    """Top-level functions and classes of a reference module, by name, as source text."""
+    """Top-level functions and classes of a reference module, by name, as source text, without
+    the walkthrough's ``#:`` comments (they are for ``solutions/walkthroughs/``, not for cells)."""
     text = module_path.read_text()
     lines = text.splitlines(keepends=True)
     body = ast.parse(text).body
@@ -42,7 +45,7 @@ def definitions(module_path: Path) -> dict[str, str]:
             end = node.end_lineno
             while end < stop and (lines[end].startswith((" ", "\t")) or not lines[end].strip()):
                 end += 1
-            out[node.name] = "".join(lines[start:end]).rstrip()
+            out[node.name] = "".join(ln for ln in lines[start:end] if not walkthrough.is_prose(ln)).rstrip()
     return out
 
 
@@ -121,15 +124,19 @@ def release(root: Path = course.ROOT) -> None:
         changed = sync(assignment, root)
         if changed:
             print(f"{assignment}: solution cells updated from solutions/: {', '.join(changed)}")
+        walkthrough.path(assignment, root).write_text(walkthrough.render(assignment, root))
         nbgrader_run.nbgrader(root, "generate_assignment", assignment, "--force", "--log-level=WARN")
         print(f"{assignment}: release/{assignment}/{assignment}.ipynb generated, registered in the gradebook")
 
 
 def stale(root: Path = course.ROOT) -> list[str]:
-    """What is out of date: solution cells that differ from solutions/, release notebooks
-    that differ from what the source generates."""
+    """What is out of date: solution cells that differ from solutions/, walkthroughs that differ
+    from the reference's comments, release notebooks that differ from what the source generates."""
     problems = []
     for assignment in course.built(root):
+        page = walkthrough.path(assignment, root)
+        if not page.exists() or page.read_text() != walkthrough.render(assignment, root):
+            problems.append(f"solutions/walkthroughs/{assignment}.md is stale: run `make release`")
         for grade_id in sync(assignment, root, write=False):
             problems.append(f"source/{assignment}: solution cell '{grade_id}' differs from solutions/")
         with tempfile.TemporaryDirectory() as tmp:
@@ -144,12 +151,12 @@ def stale(root: Path = course.ROOT) -> list[str]:
 # (README, "Adding a graded function"): (step, file, what must be there).
 PIECES = (
     (1, "solutions/{module}.py", "the reference `def {f}` (its signature and docstring are the contract)"),
+    (1, "solutions/{module}.py", "`#:` walkthrough comments in `{f}` (they make its section of the walkthrough)"),
     (2, "source/{a}/{a}.ipynb", "a solution cell with grade_id `{f}`"),
     (2, "source/{a}/{a}.ipynb", "a test cell with grade_id `test_{f}`, points, calling `check_{f}({f})`"),
     (3, "rnncourse/checks/{module}.py", "`check_{f}` in CHECKS"),
     (4, "autograder/test_{a}.py", "a hidden test marked `@graded(\"{f}\")`"),
     (5, "tests/corpus/{a}/wrong.py", "a wrong variant whose header names `{f}`"),
-    (6, "solutions/walkthroughs/{a}.md", "a section headed ## `{f}` (or ## `{f}(args)`)"),
 )
 
 
@@ -169,16 +176,16 @@ def missing_pieces(assignment: str, function: str, root: Path = course.ROOT) -> 
     test = cells.get(f"test_{function}", {})
     test_meta = test.get("metadata", {}).get("nbgrader", {})
     wrong = root / "tests" / "corpus" / assignment / "wrong.py"
-    walkthrough = read(root / "solutions" / "walkthroughs" / f"{assignment}.md")
+    sections = walkthrough.headings(assignment, root)
     have = (
         reference.exists() and function in definitions(reference),
+        any(h.startswith((f"## `{function}`", f"## `{function}(")) for h in sections),
         cells.get(function, {}).get("metadata", {}).get("nbgrader", {}).get("solution", False),
         bool(test_meta.get("grade") and test_meta.get("points", 0) > 0
              and f"check_{function}({function}" in "".join(test.get("source", ""))),
         function in checks_for(assignment),
         f'@graded("{function}"' in read(root / "autograder" / f"test_{assignment}.py"),
         wrong.exists() and any(function in v.expect for v in parse_corpus(wrong)),
-        any(line.startswith((f"## `{function}`", f"## `{function}(")) for line in walkthrough.splitlines()),
     )
     return [f"step {step}, {where.format(a=assignment, module=module)}: "
             f"{what.format(f=function, a=assignment)}"

@@ -3,6 +3,12 @@
 import torch
 import torch.nn as nn
 
+#: # Solution walkthrough — 01 RNN vs LSTM
+#:
+#: For instructors to release with feedback, after the deadline. The reference code is
+#: `solutions/rnn_vs_lstm.py`; each function is explained line by line: what the line does,
+#: and why it is written that way.
+
 
 def rnn_cell(x, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
     """One step of a plain (Elman) RNN: h_next = tanh(x W_ih^T + b_ih + h_prev W_hh^T + b_hh).
@@ -16,7 +22,20 @@ def rnn_cell(x, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
     """
     ### BEGIN SOLUTION
     return torch.tanh(x @ weight_ih.T + bias_ih + h_prev @ weight_hh.T + bias_hh)
+    #: The four terms of $h_t = \tanh(x_t W_{ih}^\top + b_{ih} + h_{t-1} W_{hh}^\top + b_{hh})$, in one
+    #: expression. Rows are examples (batch first), so each weight matrix is applied on the right,
+    #: **transposed**: `weight_ih` is stored `(H, I)`, and `x (batch, I) @ weight_ih.T (I, H)` gives
+    #: `(batch, H)`. The biases `(H,)` broadcast over the batch. Both biases are kept, as
+    #: `nn.RNNCell` does, and everything sits *inside* one tanh: the nonlinearity acts on the sum.
+    #:
+    #: Why tanh: it is zero-centred (outputs in (-1, 1)) and its slope reaches 1, where the
+    #: sigmoid's peaks at 0.25; in a product over many steps that factor decides how fast gradients
+    #: vanish.
     ### END SOLUTION
+
+#: Common mistakes: sigmoid or ReLU instead of tanh, one bias left out, `x @ weight_ih` without
+#: the transpose (crashes when I != H), `weight_hh` untransposed (no crash, since it is square,
+#: just wrong), the recurrent term added outside the tanh, `h_prev` added without `weight_hh`.
 
 
 def rnn_forward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh):
@@ -34,14 +53,28 @@ def rnn_forward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh):
     batch, seq, _ = x.shape
     hidden_size = weight_hh.shape[0]
     h = x.new_zeros(batch, hidden_size) if h0 is None else h0
+    #: `h0=None` means a zero state, `(batch, H)`: H comes from `weight_hh`, not from `x` (whose last
+    #: axis is I). `x.new_zeros` gives the same dtype and device as the input.
     # the input term does not depend on h: compute it for every step at once
     x_proj = x @ weight_ih.T + bias_ih  # (batch, seq, H)
+    #: The input term does not depend on the hidden state, so it is computed for all steps in one
+    #: matrix product before the loop (the `@` broadcasts over the time axis). Only the recurrent
+    #: term has to wait for the previous step.
     outputs = []
     for t in range(seq):
         h = torch.tanh(x_proj[:, t] + h @ weight_hh.T + bias_hh)
         outputs.append(h)
+        #: `x_proj[:, t]` is step t of every example (time is axis 1, batch first). The new `h` replaces
+        #: the old one, which is how the state is **carried**: step t+1 uses the `h` of step t. This is
+        #: the same formula as `rnn_cell`; calling `rnn_cell(x[:, t], h, ...)` is equally correct.
     return torch.stack(outputs, dim=1), h
+    #: `dim=1` puts time on axis 1: `(batch, seq, H)`. The last `h` is `h_n`, `(batch, H)`, equal to
+    #: `output[:, -1]` (PyTorch's `nn.RNN` returns it with an extra layer axis, this function does not).
     ### END SOLUTION
+
+#: Common mistakes: using `h0` at every step (the state is not carried), `h0=None` not handled,
+#: a zero state of shape `(batch, I)`, `torch.stack(outputs)` (time first), returning the first
+#: step as `h_n`.
 
 
 def clip_grad_norm(parameters, max_norm):
@@ -60,15 +93,29 @@ def clip_grad_norm(parameters, max_norm):
     if isinstance(parameters, torch.Tensor):
         parameters = [parameters]
     grads = [p.grad for p in parameters if p.grad is not None]  # list(): a generator runs once
+    #: `model.parameters()` is a generator, readable once: the list is built in one pass and used
+    #: twice below. Parameters without a gradient (unused in this step) are skipped.
     if not grads:
         return torch.tensor(0.0)
     total = torch.sqrt(sum((g.detach().float() ** 2).sum() for g in grads))
+    #: The **global** L2 norm: the square root of the sum of every squared entry of every gradient,
+    #: as if all gradients were one long vector. Not the sum of the per-parameter norms, nor their
+    #: maximum.
     if total > max_norm:
         scale = max_norm / (total + 1e-6)
         for g in grads:
             g.detach().mul_(scale.to(g.dtype))
     return total
+    #: Only above `max_norm`, every gradient is multiplied **by the same factor**, so the update
+    #: keeps its direction and gets length `max_norm` (the `1e-6` avoids a division by zero). The
+    #: multiplication is in place, because the optimizer reads `p.grad` afterwards. The norm
+    #: returned is the one *before* clipping: the number worth logging.
     ### END SOLUTION
+
+#: Common mistakes: clipping each parameter on its own (changes the direction), clipping even
+#: below `max_norm`, returning the norm after clipping, crashing on `p.grad is None`, iterating
+#: the generator twice (the second loop does nothing), computing new tensors without writing
+#: them back.
 
 
 def detach_hidden(hidden):
@@ -84,7 +131,15 @@ def detach_hidden(hidden):
     if isinstance(hidden, torch.Tensor):
         return hidden.detach()
     return type(hidden)(detach_hidden(h) for h in hidden)
+    #: A tensor (RNN, GRU) is detached: same values, no history. Anything else is a tuple (LSTM
+    #: `(h, c)`) or a list: rebuild the same type from its detached items, recursively. `nn.LSTM`
+    #: requires a tuple, so the structure matters, and `c` must be detached as well as `h`: a cell
+    #: state left attached keeps the whole graph of earlier batches alive (and the next `backward()`
+    #: fails, or memory grows).
     ### END SOLUTION
+
+#: Common mistakes: detaching only `h`, returning a list (or a generator) for a tuple,
+#: `clone()` (copies but stays in the graph), returning zeros (that resets the state).
 
 
 def hidden_gradient_norms(rnn, x):
@@ -104,12 +159,30 @@ def hidden_gradient_norms(rnn, x):
     states = []
     for t in range(x.shape[1]):
         _, hidden = rnn(x[:, t : t + 1], hidden)
+        #: The module is run **one step at a time** (`x[:, t:t+1]` keeps the time axis, shape
+        #: `(batch, 1, I)`), starting from `None` (zeros) and feeding its own state back. Run on the
+        #: whole sequence at once, `nn.RNN` would compute every $h_t$ inside one C++ call and none of
+        #: them would be a tensor of the graph we could differentiate with respect to.
         h = hidden[0] if isinstance(hidden, tuple) else hidden  # LSTM: (h, c)
         states.append(h)
+        #: For an LSTM the state is `(h, c)`; the quantity measured is `h`, the hidden output, so that
+        #: RNN, GRU and LSTM are compared on the same thing. The whole `hidden` (with `c`) is still
+        #: fed back, otherwise the LSTM would not run. Nothing is detached: the gradient must be able to
+        #: flow back through every step.
     loss = states[-1].sum()
     grads = torch.autograd.grad(loss, states)
+    #: $L$ is the sum of the final hidden state, so $\partial L / \partial h_{T-1}$ is all ones.
+    #: `torch.autograd.grad` returns $\partial L / \partial h_t$ for every kept tensor in one
+    #: backward pass, without touching the parameters' `.grad` (`retain_grad()` and `L.backward()`
+    #: work too).
     return torch.stack([g.norm() for g in grads]).detach()
+    #: One L2 norm per step (over batch and hidden units together), in time order, as a `(seq,)`
+    #: tensor. The last entry is $\sqrt{\text{batch} \cdot H}$.
     ### END SOLUTION
+
+#: Common mistakes: the cell state `c` instead of `h` for an LSTM, the order reversed, the state
+#: detached inside the loop (all zeros but the last), `mean()` instead of `sum()`, squared norms,
+#: a list instead of a tensor.
 
 
 class SineRNN(nn.Module):
@@ -126,6 +199,8 @@ class SineRNN(nn.Module):
         self.n_layers = n_layers
         self.rnn = nn.RNN(input_size, hidden_dim, n_layers, batch_first=True)
         self.fc = nn.Linear(hidden_dim, output_size)
+        #: The recurrent part and a linear read-out. `batch_first=True` because the data is
+        #: `(batch, seq, features)`; without it the RNN would take the batch axis for time.
         ### END SOLUTION
 
     def forward(self, x, hidden):
@@ -133,4 +208,14 @@ class SineRNN(nn.Module):
         r_out, hidden = self.rnn(x, hidden)  # r_out: (batch, seq, hidden_dim)
         output = self.fc(r_out)  # the same linear layer at every step
         return output, hidden
+        #: The given `hidden` is passed to the RNN: that is how the training loop carries the state from
+        #: one batch to the next (`None` means zeros). `nn.Linear` acts on the last axis, so one call maps
+        #: every step's hidden state to a prediction, `(batch, seq, output_size)`. The new hidden state,
+        #: `(n_layers, batch, hidden_dim)`, is returned for the next batch.
         ### END SOLUTION
+
+
+#: Common mistakes: `self.rnn(x)` (the state passed in is ignored), `batch_first` missing,
+#: flattening the output to `(batch*seq, output_size)`, ignoring `n_layers`, a feedforward
+#: network with no recurrence (it cannot tell a rising from a falling wave), a bidirectional
+#: RNN (it sees the future values it is asked to predict).

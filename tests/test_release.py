@@ -92,16 +92,19 @@ def test_a_new_function_without_its_pieces_is_named_piece_by_piece(tmp_path):
     """A maintainer who adds a graded function and forgets a piece is told which, and where."""
     a = "04_sequence_batching"
     assert len(build.missing_pieces(a, "frobnicate")) == len(build.PIECES)
-    # a course copy where `one_hot_encode` lost its hidden tests and walkthrough section
+    # a course copy where `one_hot_encode` lost its hidden tests and its walkthrough comments
     for part in ("solutions", "source", "autograder", "tests/corpus"):
         shutil.copytree(ROOT / part, tmp_path / part, ignore=shutil.ignore_patterns("*.pt", "__pycache__"))
     hidden = tmp_path / "autograder" / f"test_{a}.py"
     hidden.write_text(hidden.read_text().replace('@graded("one_hot_encode"', '@graded("one_hot"'))
-    walk = tmp_path / "solutions" / "walkthroughs" / f"{a}.md"
-    walk.write_text(walk.read_text().replace("## `one_hot_encode(", "## `one_hot("))
+    reference = tmp_path / "solutions" / "sequence_batching.py"
+    text = reference.read_text()
+    body = text[text.index("def one_hot_encode"):text.index("def get_batches")]
+    reference.write_text(text.replace(body, "".join(ln for ln in body.splitlines(keepends=True)
+                                                    if not ln.strip().startswith("#:"))))
     found = build.missing_pieces(a, "one_hot_encode", tmp_path)
-    assert [f.split(":")[0] for f in found] == [f"step 4, autograder/test_{a}.py",
-                                                f"step 6, solutions/walkthroughs/{a}.md"]
+    assert [f.split(":")[0] for f in found] == ["step 1, solutions/sequence_batching.py",
+                                                f"step 4, autograder/test_{a}.py"], found
     assert build.missing_pieces(a, "get_batches", tmp_path) == []
 
 
