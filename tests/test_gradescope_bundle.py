@@ -72,6 +72,15 @@ def test_the_bundle_holds_what_grading_reads_and_nothing_else(bundle):
                    for n in names)
 
 
+def test_the_time_limits_are_the_instructors(tmp_path):
+    out = tmp_path / f"{A}.zip"
+    assert gradescope.main([A, "--out", str(out), "--cell-timeout", "300", "--call-timeout", "90"]) == 0
+    script = zipfile.ZipFile(out).read("run_autograder").decode()
+    assert "--cell-timeout 300 --call-timeout 90" in script
+    run = subprocess.run(["bash", "-n"], input=script, text=True, capture_output=True)
+    assert run.returncode == 0, run.stderr
+
+
 def test_requirements_are_the_courses_pins_with_cpu_torch(bundle):
     with zipfile.ZipFile(bundle) as zf:
         pins = zf.read("requirements.txt").decode().split()

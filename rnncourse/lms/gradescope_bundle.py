@@ -1,6 +1,7 @@
 """Gradescope's autograder for one assignment, as a zip ready to upload.
 
     python -m rnncourse.lms.gradescope_bundle 04_sequence_batching [--visibility after_due_date] [--out FILE]
+                                             [--cell-timeout S] [--call-timeout S]
 
 writes ``build/gradescope/<a>.zip`` in Gradescope's autograder format: ``setup.sh`` (run once
 when Gradescope builds its image), ``run_autograder`` (run for each submission: the course's
@@ -73,6 +74,7 @@ RUN_AUTOGRADER = """#!/usr/bin/env bash
 ROOT="${{AUTOGRADER_ROOT:-/autograder}}"
 cd / && exec "$ROOT/venv/bin/python" -I -m rnncourse.grading gradescope \\
     --assignment {assignment} --visibility {visibility} \\
+    --cell-timeout {cell_timeout:g} --call-timeout {call_timeout:g} \\
     --submission "$ROOT/submission" --results "$ROOT/results/results.json"
 """
 
@@ -178,13 +180,16 @@ def readme(assignment: str, visibility: str, root: Path = course.ROOT) -> str:
 
 
 def build(assignment: str, visibility: str = VISIBILITY[0], out: Path | None = None,
-          root: Path = course.ROOT) -> Path:
+          root: Path = course.ROOT, cell_timeout: float = 120, call_timeout: float = 60) -> Path:
+    """The zip; its run_autograder stops a notebook cell after ``cell_timeout`` seconds and a
+    call of a graded function after ``call_timeout`` (the grader's defaults)."""
     out = out or root / "build" / "gradescope" / f"{assignment}.zip"
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w") as zf:
         _add(zf, "setup.sh", SETUP_SH.format(torch_index=TORCH_CPU_INDEX).encode(), executable=True)
         _add(zf, "run_autograder", RUN_AUTOGRADER.format(
-            assignment=assignment, visibility=visibility).encode(), executable=True)
+            assignment=assignment, visibility=visibility, cell_timeout=cell_timeout,
+            call_timeout=call_timeout).encode(), executable=True)
         _add(zf, "requirements.txt", ("\n".join(grading_requirements(root)) + "\n").encode())
         _add(zf, "README.md", readme(assignment, visibility, root).encode())
         for path in course_files(assignment, root):
@@ -199,8 +204,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--visibility", choices=VISIBILITY, default=VISIBILITY[0],
                         help="when learners see the results (default: visible, as Gradescope's own)")
     parser.add_argument("--out", type=Path, help="default: build/gradescope/<assignment>.zip")
+    parser.add_argument("--cell-timeout", type=float, default=120,
+                        help="seconds one notebook cell may run before it is skipped (default 120)")
+    parser.add_argument("--call-timeout", type=float, default=60,
+                        help="seconds one call of a graded function may run (default 60)")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
-    out = build(args.assignment, args.visibility, args.out)
+    out = build(args.assignment, args.visibility, args.out, cell_timeout=args.cell_timeout,
+                call_timeout=args.call_timeout)
     print(f"wrote {out}\n")
     print(readme(args.assignment, args.visibility))
     return 0
