@@ -29,6 +29,7 @@ from rnncourse.grading.hidden import (
     LearnerError,
     Mistake,
     array,
+    contract_tests,
     expect,
     graded,
     unobservable,
@@ -826,3 +827,8 @@ def test_sine_learns(learner):
            "well below the {:.2g} of simply repeating the last value (it should be under a quarter "
            "of it): with a {} recurrence the model did not learn to use what it remembers of "
            "earlier steps", error, last, nonlinearity)
+
+
+# functions whose visible check is their whole contract (rnncourse.checks.contract) and which have
+# no test above: that check, on the grader's own inputs
+contract_tests("01_rnn_vs_lstm", globals(), seed=1_117)

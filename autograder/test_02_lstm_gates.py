@@ -27,7 +27,15 @@ from torch import nn
 from rnncourse.checks import lstm_gates as said
 from rnncourse.compare import close, max_diff
 from rnncourse.grading.codeview import Notebook
-from rnncourse.grading.hidden import LearnerError, Mistake, array, expect, graded, unobservable
+from rnncourse.grading.hidden import (
+    LearnerError,
+    Mistake,
+    array,
+    contract_tests,
+    expect,
+    graded,
+    unobservable,
+)
 from solutions import lstm_gates as ref
 
 GATES = ("input", "forget", "cell", "output")
@@ -273,13 +281,20 @@ def gate_data(B, I, H, seed, kind="cell"):
 forget_alternatives = said.forget_alternatives
 
 
+def gate_values(learner, gate: str, seed: int, alternatives, cell_state: bool = True):
+    """The gate on every shape, with the grader's sigmoid lent: the reference's value, or the
+    named mistake it equals."""
+    for k, (B, I, H) in enumerate(SHAPES):
+        x, h, c, w = gate_data(B, I, H, seed=seed + 10 * k)
+        args = (x, h, c, w) if cell_state else (x, h, w)
+        out = tensor_result(alone(learner, gate, *args, uses=["sigmoid"]), gate)
+        judge(out, getattr(ref, gate)(*args), gate, alternatives(*args))
+
+
 @graded("forget_gate", weight=2)
 def test_forget_gate_values(learner):
     "returns f_t * c_prev with f_t = sigmoid(x W_xf^T + h_prev W_hf^T + b_f)"
-    for k, (B, I, H) in enumerate(SHAPES):
-        x, h, c, w = gate_data(B, I, H, seed=30 + 10 * k)
-        out = tensor_result(alone(learner, "forget_gate", x, h, c, w, uses=["sigmoid"]), "forget_gate")
-        judge(out, ref.forget_gate(x, h, c, w), "forget_gate", forget_alternatives(x, h, c, w))
+    gate_values(learner, "forget_gate", 30, forget_alternatives)
 
 
 @graded("forget_gate")
@@ -310,10 +325,7 @@ learn_alternatives = said.learn_alternatives
 @graded("learn_gate", weight=2)
 def test_learn_gate_values(learner):
     "returns i_t * g_t with i_t a sigmoid and g_t a tanh of their own weights"
-    for k, (B, I, H) in enumerate(SHAPES):
-        x, h, _, w = gate_data(B, I, H, seed=70 + 10 * k)
-        out = tensor_result(alone(learner, "learn_gate", x, h, w, uses=["sigmoid"]), "learn_gate")
-        judge(out, ref.learn_gate(x, h, w), "learn_gate", learn_alternatives(x, h, w))
+    gate_values(learner, "learn_gate", 70, learn_alternatives, cell_state=False)
 
 
 @graded("learn_gate")
@@ -326,24 +338,13 @@ def test_learn_gate_bias_only(learner):
           "With x = 0 and h_prev = 0 only the biases are left: sigmoid(b_i) * tanh(b_g).")
 
 
-@graded("remember_gate")
-def test_remember_gate_adds(learner):
-    "returns c_t = forgotten + learned"
-    for shape, seed in (((3, 5), 111), ((1, 8), 112), ((6, 2), 113)):
-        a, b = randn(*shape, seed=seed), randn(*shape, seed=seed + 50)
-        out = tensor_result(learner.remember_gate(a, b), "remember_gate")
-        judge(out, a + b, "remember_gate", said.remember_alternatives(a, b), "c_t = forgotten + learned, elementwise.")
-
 use_alternatives = said.use_alternatives
 
 
 @graded("use_gate", weight=2)
 def test_use_gate_values(learner):
     "returns h_t = o_t * tanh(c_t) with o_t = sigmoid(x W_xo^T + h_prev W_ho^T + b_o)"
-    for k, (B, I, H) in enumerate(SHAPES):
-        x, h, c, w = gate_data(B, I, H, seed=120 + 10 * k)
-        out = tensor_result(alone(learner, "use_gate", x, h, c, w, uses=["sigmoid"]), "use_gate")
-        judge(out, ref.use_gate(x, h, c, w), "use_gate", use_alternatives(x, h, c, w))
+    gate_values(learner, "use_gate", 120, use_alternatives)
 
 
 @graded("use_gate")
@@ -500,3 +501,8 @@ def test_param_count_layers(learner):
 def test_param_count_default_layers(learner):
     "num_layers defaults to 1"
     judge_count(learner.call("lstm_param_count", 12, 9), 12, 9, 1)
+
+
+# functions whose visible check is their whole contract (rnncourse.checks.contract) and which have
+# no test above (remember_gate): that check, on the grader's own inputs
+contract_tests("02_lstm_gates", globals(), seed=5_217)

@@ -46,7 +46,7 @@ from rnncourse.checks.other_architectures import (
     zero_state_problem,
 )
 from rnncourse.compare import close
-from rnncourse.grading.hidden import LearnerError, array, expect, graded
+from rnncourse.grading.hidden import LearnerError, array, contract_tests, expect, graded
 from solutions import other_architectures as ref
 
 
@@ -776,3 +776,8 @@ def test_classifier_learns_to_remember(learner):
                "Adam steps; a working classifier reaches 100%.{}", cell_type, accuracy, TASK["steps"],
                why or " Does information flow from the first step to the last (batch_first=True, the "
                "recurrent output at the last step fed to the linear layer)?")
+
+
+# functions whose visible check is their whole contract (rnncourse.checks.contract) and which have
+# no test above: that check, on the grader's own inputs
+contract_tests("03_other_architectures", globals(), seed=3_331)

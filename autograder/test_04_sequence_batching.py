@@ -45,7 +45,7 @@ from rnncourse.checks.sequence_batching import (
     Y_SHIFTED_BACK,
     same,
 )
-from rnncourse.grading.hidden import array, expect, graded
+from rnncourse.grading.hidden import array, contract_tests, expect, graded
 from solutions import sequence_batching as ref
 
 ALPHABET = list("the quick brown fox, JUMPS over 12 lazy dogs!\n")
@@ -316,3 +316,7 @@ def test_sliding_windows_contents(learner):
     expect(not (y.shape == wy.shape and same(y, X[:, -1])), WINDOW_TARGET_INSIDE)
     expect(same(y, wy), WINDOW_Y)
 
+
+# functions whose visible check is their whole contract (rnncourse.checks.contract) and which have
+# no test above: that check, on the grader's own inputs
+contract_tests("04_sequence_batching", globals(), seed=4_409)

@@ -50,7 +50,7 @@ from rnncourse.checks.anna_karnna import (
 )
 from rnncourse.compare import max_diff
 from rnncourse.grading import files, plaindata
-from rnncourse.grading.hidden import Mistake, array, expect, graded, unobservable
+from rnncourse.grading.hidden import Mistake, array, contract_tests, expect, graded, unobservable
 from rnncourse.grading.oracle import ModelOracle
 from rnncourse.grading.session import LearnerError
 from rnncourse.helpers import anna_karnna as charmodel
@@ -981,3 +981,8 @@ def test_trained_checkpoint_validation_loss_1_75(submission_dir):
 def test_trained_checkpoint_validation_loss_1_60(submission_dir):
     "the submitted model's validation loss is 1.60 or less"
     check_threshold(submission_dir, THRESHOLDS[2])
+
+
+# functions whose visible check is their whole contract (rnncourse.checks.contract) and which have
+# no test above: that check, on the grader's own inputs
+contract_tests("05_anna_karnna", globals(), seed=5_501)

@@ -155,7 +155,8 @@ PIECES = (
     (2, "source/{a}/{a}.ipynb", "a solution cell with grade_id `{f}`"),
     (2, "source/{a}/{a}.ipynb", "a test cell with grade_id `test_{f}`, points, calling `check_{f}({f})`"),
     (3, "rnncourse/checks/{module}.py", "`check_{f}` in CHECKS"),
-    (4, "autograder/test_{a}.py", "a hidden test marked `@graded(\"{f}\")`"),
+    (4, "autograder/test_{a}.py", "a hidden test marked `@graded(\"{f}\")`, or `check_{f}` a `@contract` "
+                                  "and `contract_tests(...)` at the module's end"),
     (5, "tests/corpus/{a}/wrong.py", "a wrong variant whose header names `{f}`"),
 )
 
@@ -177,6 +178,7 @@ def missing_pieces(assignment: str, function: str, root: Path = course.ROOT) -> 
     test_meta = test.get("metadata", {}).get("nbgrader", {})
     wrong = root / "tests" / "corpus" / assignment / "wrong.py"
     sections = walkthrough.headings(assignment, root)
+    hidden = read(root / "autograder" / f"test_{assignment}.py")
     have = (
         reference.exists() and function in definitions(reference),
         any(h.startswith((f"## `{function}`", f"## `{function}(")) for h in sections),
@@ -184,7 +186,8 @@ def missing_pieces(assignment: str, function: str, root: Path = course.ROOT) -> 
         bool(test_meta.get("grade") and test_meta.get("points", 0) > 0
              and f"check_{function}({function}" in "".join(test.get("source", ""))),
         function in checks_for(assignment),
-        f'@graded("{function}"' in read(root / "autograder" / f"test_{assignment}.py"),
+        f'@graded("{function}"' in hidden or (getattr(checks_for(assignment).get(function), "contract", False)
+                                              and "contract_tests(" in hidden),
         wrong.exists() and any(function in v.expect for v in parse_corpus(wrong)),
     )
     return [f"step {step}, {where.format(a=assignment, module=module)}: "

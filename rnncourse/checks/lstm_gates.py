@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from rnncourse.checks import check, passed, raised
+from rnncourse.checks import check, contract, inputs, passed, raised
 from rnncourse.compare import close, rel_error
 
 GATES = ("input", "forget", "cell", "output")
@@ -573,16 +573,18 @@ def check_learn_gate(learn_gate):
     passed("learn_gate")
 
 
-def check_remember_gate(remember_gate):
-    a, b = torch.tensor([[1.0, -2.0, 0.5]]), torch.tensor([[10.0, 20.0, -0.5]])
-    out = _tensor(_call(lambda: remember_gate(a, b), "remember_gate"), "remember_gate")
-    want = torch.tensor([[11.0, 18.0, 0.0]])
-    if tuple(out.shape) == (1, 3):
-        _named_gate(out, want, remember_alternatives(a, b))
-    check(tuple(out.shape) == (1, 3), "remember_gate should keep the shape (1, 3), got {}", tuple(out.shape))
-    check(rel_error(out, want) < 1e-5,
-          "remember_gate([[1, -2, 0.5]], [[10, 20, -0.5]]) should be [[11, 18, 0]], "
-          "what is kept plus what is learned; got {}", _fmt(out))
+@contract
+def check_remember_gate(remember_gate, rng=None):
+    rng = inputs(rng)
+    for shape in ((1, 3), tuple(int(n) for n in rng.integers(2, 7, size=2))):
+        a = torch.from_numpy(rng.standard_normal(shape).astype(np.float32))
+        b = torch.from_numpy(rng.standard_normal(shape).astype(np.float32) * 3)
+        out = _tensor(_call(lambda a=a, b=b: remember_gate(a, b), "remember_gate"), "remember_gate")
+        check(tuple(out.shape) == shape, "remember_gate should keep the shape {}, got {}", shape, tuple(out.shape))
+        _named_gate(out, a + b, remember_alternatives(a, b))
+        check(rel_error(out, a + b) < 1e-5, "remember_gate(a, b) should be a + b, what is kept plus what is "
+              "learned, elementwise; for\na = {}\nb = {}\nexpected\n{}\ngot\n{}", _fmt(a), _fmt(b), _fmt(a + b),
+              _fmt(out))
     passed("remember_gate")
 
 

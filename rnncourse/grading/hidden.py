@@ -33,7 +33,7 @@ from rnncourse.grading.plaindata import Described, Iterated, ModuleData
 from rnncourse.grading.session import LearnerError, LearnerSession, Remote
 
 __all__ = ["graded", "expect", "revealing_lines", "Mistake", "Learner", "LearnerError", "Remote",
-           "array", "Described", "Iterated", "ModuleData", "unobservable", "NOTES"]
+           "array", "Described", "Iterated", "ModuleData", "unobservable", "NOTES", "contract_tests"]
 
 # function -> notes on what the grader could not see, for the result record (see ``unobservable``)
 NOTES: dict[str, list[str]] = {}
@@ -137,3 +137,58 @@ class Learner:
     def cells(self):
         """The learner's code cells (index, source), for checks that read the code itself."""
         return self.session.cells
+
+
+def contract_tests(assignment: str, namespace: dict, seed: int) -> None:
+    """Add to ``namespace`` (a hidden test module's globals) a hidden test for each graded
+    function whose visible check is a ``@contract`` and which has no hidden test there: the
+    check itself, run here on inputs drawn from ``seed`` (the grader's, kept out of what
+    learners get), calling the learner's function in the sandbox. Call it last in the module."""
+    from rnncourse.checks import checks_for
+
+    tested = {m.args[0] for value in namespace.values() if callable(value)
+              for m in getattr(value, "pytestmark", []) if m.name == "graded"}
+    for k, (function, check) in enumerate(checks_for(assignment).items()):
+        if getattr(check, "contract", False) and function not in tested:
+            namespace[f"test_{function}_contract"] = _contract_test(function, check, seed + k)
+
+
+def _contract_test(function: str, check, seed: int):
+    from rnncourse.checks import CheckFailed
+
+    @graded(function)
+    def test(learner):
+        try:
+            check(_Proxy(learner, function), rng=np.random.default_rng(seed))
+        except CheckFailed as exc:
+            raise Mistake(str(exc)) from None
+        except _LearnerRaised as exc:  # raised where the check does not expect it
+            raise Mistake(f"`{function}` raised {type(exc).__name__}: {exc}") from None
+
+    test.__name__ = f"test_{function}_contract"
+    test.__doc__ = f"passes the notebook's checks of {function} on the grader's own inputs"
+    return test
+
+
+class _Proxy:
+    """The learner's function as a check calls it: each call runs in the sandbox and its answer
+    comes back as plain data. An error the function raised reads as it would in the notebook
+    ("ValueError: ..."); the grader's own word on a call (not defined, too slow) passes through."""
+
+    def __init__(self, learner: Learner, function: str):
+        self.learner, self.function = learner, function
+        self.__name__ = function
+
+    def __call__(self, *args, **kwargs):
+        try:
+            return self.learner.call(self.function, *args, kwargs=kwargs)
+        except LearnerError as exc:
+            if exc.kind != "raised":
+                raise
+            kind, _, text = exc.detail.partition(":")
+            raised = type(kind.strip() if kind.strip().isidentifier() else "Exception", (_LearnerRaised,), {})
+            raise raised(text.strip()) from None
+
+
+class _LearnerRaised(Exception):
+    """What the learner's function raised, retold here (its type's name and message only)."""
