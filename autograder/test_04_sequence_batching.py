@@ -43,8 +43,8 @@ from rnncourse.checks.sequence_batching import (
     Y_EQUALS_X,
     Y_SHIFTED,
     Y_SHIFTED_BACK,
-    same,
 )
+from rnncourse.compare import same
 from rnncourse.grading.hidden import array, contract_tests, expect, graded
 from solutions import sequence_batching as ref
 

@@ -6,7 +6,7 @@ means the same thing on both sides. Each accepts torch tensors (detached, moved 
 numpy arrays, lists and numbers, and compares in float64.
 
     close(got, want)                       # same shape, |got - want| <= atol + rtol * |want|
-    close(got, want, atol=0, rtol=0)       # exactly equal
+    same(got, want)                        # exactly equal (codes, counts, weights left alone)
     rel_error(got, want) < 1e-6            # equal up to float32 rounding, at any scale
     max_diff(got, want)                    # the largest |got - want|, for a message
 
@@ -42,6 +42,11 @@ def close(got, want, atol: float = ATOL, rtol: float = RTOL) -> bool:
     except (TypeError, ValueError):
         return False
     return got.shape == want.shape and bool(np.allclose(got, want, atol=atol, rtol=rtol))
+
+
+def same(got, want) -> bool:
+    """Exactly equal numbers of the same shape."""
+    return close(got, want, atol=0, rtol=0)
 
 
 def rel_error(x, y) -> float:

@@ -12,8 +12,8 @@ apart: comment lines that start with ``#:`` are the walkthrough's prose. In the 
   (common mistakes, say); those before the first definition are the page's title (their first
   line) and introduction; one whose first line starts with ``## `` is a section of its own;
 * a definition with walkthrough comments gets a section headed ``## `name(parameters)` ``
-  (a class: ``## `Name` ``); docstrings, ``def``/``class`` lines and the solution markers are
-  never shown.
+  (a class: ``## `Name` ``); docstrings, the solution markers and the ``def``/``class`` lines of
+  top-level definitions are never shown (a method's ``def`` line is).
 
 Solution cells never carry these comments: ``build.definitions`` leaves them out.
 """
@@ -110,9 +110,9 @@ def sections(source: str) -> tuple[str, list[tuple[str, str]]]:
                 end += 1
             while not lines[end - 1].strip():
                 end -= 1
-            current, end = (_heading(node), []), end - 1
+            current = (_heading(node), [])
             out.append(current)
-            i = _walk_body(lines, i, end, hidden, indents, current[1])
+            i = _walk_body(lines, i, end - 1, hidden, indents, current[1])
             continue
         if is_prose(lines[i]):
             j = i

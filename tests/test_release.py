@@ -108,6 +108,73 @@ def test_a_new_function_without_its_pieces_is_named_piece_by_piece(tmp_path):
     assert build.missing_pieces(a, "get_batches", tmp_path) == []
 
 
+WALKED = '''"""A module."""
+import torch
+
+#: # Walkthrough title
+#:
+#: Introduction.
+
+
+class Model:
+    """Not shown."""
+
+    def forward(self, x):
+        """Not shown either."""
+        y = x + 1
+        #: Adds one.
+        z = y * 2  # passed over
+        #.
+        return z
+        #: Returns.
+
+
+def helper(a, b=2):
+    ### BEGIN SOLUTION
+    for i in range(a):
+        b += i
+    #: A loop.
+    return b
+    ### END SOLUTION
+
+#: Common mistakes: none.
+
+
+def unexplained():
+    return 0
+
+
+#: ## The experiment
+#:
+#: Free text.
+'''
+
+
+def test_a_walkthrough_is_the_references_comments_with_the_code_they_follow():
+    from rnncourse import walkthrough
+
+    intro, parts = walkthrough.sections(WALKED)
+    assert intro == "# Walkthrough title\n\nIntroduction."
+    assert parts == [
+        ("## `Model`", "```python\ndef forward(self, x):\n    y = x + 1\n```\nAdds one.\n\n"
+                       "```python\n    return z\n```\nReturns."),
+        ("## `helper(a, b=2)`", "```python\nfor i in range(a):\n    b += i\n```\nA loop.\n\n"
+                                "Common mistakes: none."),
+        ("## The experiment", "Free text."),
+    ]
+    assert "#:" not in build_definitions_of(WALKED)["helper"]
+
+
+def build_definitions_of(source: str) -> dict:
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "m.py"
+        path.write_text(source)
+        return build.definitions(path)
+
+
 def test_the_checklist_is_in_the_readme():
     readme = (ROOT / "README.md").read_text()
     for step, where, _ in build.PIECES:

@@ -11,6 +11,7 @@ import torch
 from torch.optim.optimizer import register_optimizer_step_pre_hook
 
 from rnncourse.checks import CheckFailed, check, passed
+from rnncourse.compare import close, same
 from rnncourse.helpers.anna_karnna import (
     CHECKPOINT_NAME,
     checkpoint_int,
@@ -186,23 +187,23 @@ def check_CharRNN(CharRNN):
           "output with .contiguous().view(-1, self.n_hidden) before the linear layer.", len(TOKENS),
           tuple(out.shape))
     check(tuple(hn.shape) == (2, 3, 8), "forward should also return the new hidden state (h, c)")
-    check(not torch.allclose(out.softmax(1).sum(1), torch.ones(15)) or out.min() < 0,
+    check(not close(out.softmax(1).sum(1), torch.ones(15), atol=1e-8, rtol=1e-5) or out.min() < 0,
           "forward should return raw scores, not probabilities: leave the softmax to the loss")
     net.eval()
     with torch.no_grad():
         out, _ = _forward(net, x, h)
         first, _ = _forward(net, x[:1], tuple(t[:, :1] for t in h))  # the first sequence alone
-    if not torch.allclose(out[:5], first, atol=1e-5):
+    if not close(out[:5], first, atol=1e-5, rtol=1e-5):
         swapped = out.reshape(5, 3, -1).transpose(0, 1).reshape(15, -1)
-        check(not torch.allclose(swapped[:5], first, atol=1e-5), SEQ_BATCH_ORDER)
+        check(not close(swapped[:5], first, atol=1e-5, rtol=1e-5), SEQ_BATCH_ORDER)
         check(False, "in eval mode, forward's first 5 rows should be the scores of the first sequence, as "
               "forward gives them for that sequence alone")
     net = _net(CharRNN, drop_prob=1.0)  # in training mode every dropout zeroes all it gets
     with torch.no_grad():
         out, (hn, cn) = _forward(net, x, net.init_hidden(3))
-    check(torch.allclose(out, out[:1].expand_as(out), atol=1e-6), NO_DROPOUT_LAYER)
-    check(torch.allclose(hn[-1], hn[-1][:1].expand_as(hn[-1]), atol=1e-6)
-          and torch.allclose(cn[-1], cn[-1][:1].expand_as(cn[-1]), atol=1e-6), NO_DROPOUT_BETWEEN)
+    check(close(out, out[:1].expand_as(out), atol=1e-6, rtol=1e-5), NO_DROPOUT_LAYER)
+    check(close(hn[-1], hn[-1][:1].expand_as(hn[-1]), atol=1e-6, rtol=1e-5)
+          and close(cn[-1], cn[-1][:1].expand_as(cn[-1]), atol=1e-6, rtol=1e-5), NO_DROPOUT_BETWEEN)
     passed("CharRNN", "shapes, zero state, vocabulary, dropout")
 
 
@@ -243,7 +244,7 @@ def check_train(train, CharRNN=None):
     weight, fresh, accumulated = next(net.parameters()), [], []
     handles = [_steps_seen(steps), weight.register_hook(lambda g: fresh.append(g.detach().clone())),
                weight.register_post_accumulate_grad_hook(
-                   lambda p: accumulated.append(bool(fresh) and not torch.allclose(p.grad, fresh[-1])))]
+                   lambda p: accumulated.append(bool(fresh) and not close(p.grad, fresh[-1], atol=1e-8, rtol=1e-5)))]
     try:
         train(net, data, **args, print_every=10 ** 6)
     except RuntimeError as exc:
@@ -253,7 +254,7 @@ def check_train(train, CharRNN=None):
     finally:
         for handle in handles:
             handle.remove()
-    check(any(not torch.equal(a, b) for a, b in zip(before, net.parameters())),
+    check(any(not same(a, b) for a, b in zip(before, net.parameters())),
           "train did not change the weights: call optimizer.step() after loss.backward()")
     check(steps, "train changed the weights without a torch.optim optimizer: {}", ADAM)
     optimizer = steps[0][0]
@@ -311,7 +312,7 @@ def _state_after(net, text, h=None):
 
 def _same_state(got, want) -> bool:
     try:
-        return all(torch.allclose(torch.as_tensor(g).detach().float().cpu(), w, atol=1e-5)
+        return all(close(torch.as_tensor(g).detach().float().cpu(), w, atol=1e-5, rtol=1e-5)
                    for g, w in zip(got, want)) and len(got) == 2
     except (TypeError, RuntimeError):
         return False
@@ -456,7 +457,7 @@ def check_save_checkpoint(save_checkpoint, CharRNN=None):
     check(not missing, "the checkpoint dict lacks the keys {}: it needs {}", missing, list(KEYS))
     net2 = CharRNN(tuple(ckpt["tokens"]), n_hidden=ckpt["n_hidden"], n_layers=ckpt["n_layers"])
     net2.load_state_dict(ckpt["state_dict"])
-    check(all(torch.equal(a, b) for a, b in zip(net.state_dict().values(), net2.state_dict().values())),
+    check(all(same(a, b) for a, b in zip(net.state_dict().values(), net2.state_dict().values())),
           "the model rebuilt from the checkpoint should have the same weights")
     passed("save_checkpoint", "loads with weights_only=True")
 

@@ -550,7 +550,7 @@ def check_learn_gate(learn_gate):
     check(abs(float(out[0, 0]) - 0.5 * _s(torch.tensor(1.0)).item()) > 1e-4,
           "with only b_g = 1 switched on you give 0.5 * sigmoid(1) = 0.366: g_t should use tanh, "
           "tanh(1) = 0.762")
-    check(torch.allclose(out, torch.full((2, 3), want, dtype=out.dtype), atol=1e-5),
+    check(close(out, torch.full((2, 3), want, dtype=out.dtype), atol=1e-5, rtol=1e-5),
           "with only b_g = 1 switched on, i_t = sigmoid(0) = 0.5 and g_t = tanh(1) = 0.762, so "
           "learn_gate should return 0.381 everywhere; got\n{}\n(is it i_t * g_t, with b_g = "
           "weights['cell'][2]?)", _fmt(out))
@@ -558,7 +558,7 @@ def check_learn_gate(learn_gate):
     check(float(out.max()) < 0, "with b_g = -1 the learn gate should learn a negative value (-0.381): "
           "g_t = tanh(...) lies in (-1, 1); got\n{}", _fmt(out))
     out = _tensor(learn_gate(X, H_PREV, _zero_weights(2, 3, input=20.0, cell=1.0)), "learn_gate")
-    check(torch.allclose(out, torch.full((2, 3), float(np.tanh(1.0))), atol=1e-5),
+    check(close(out, torch.full((2, 3), float(np.tanh(1.0))), atol=1e-5, rtol=1e-5),
           "with b_i = +20 the input gate is wide open (i_t = 1), so learn_gate should return g_t = "
           "tanh(1) = 0.762; got\n{}\n(is b_i = weights['input'][2] added to i_t?)", _fmt(out))
     out = _tensor(learn_gate(X, H_PREV, _zero_weights(2, 3, input=-20.0, cell=1.0)), "learn_gate")

@@ -13,7 +13,7 @@ import torch
 import torch.nn as nn
 
 from rnncourse.checks import check, passed, raised
-from rnncourse.compare import close, rel_error, to_numpy
+from rnncourse.compare import close, rel_error, same, to_numpy
 
 # --- named mistakes, shared with the hidden tests ----------------------------------------
 CELL_HINT = ("weight_ih is (H, I) and multiplies x, weight_hh is (H, H) and multiplies h_prev; x and "
@@ -325,7 +325,7 @@ def check_clip_grad_norm(clip_grad_norm):
     a, b = torch.tensor([2.0, 1.0, -2.0]), torch.tensor([[0.0], [4.0]])
     params = _params(a, b)
     total = _clip(clip_grad_norm, params, 100.0, "the norm is below max_norm")
-    check(torch.equal(params[0].grad, a) and torch.equal(params[1].grad, b), clip_only_above(5.0))
+    check(same(params[0].grad, a) and same(params[1].grad, b), clip_only_above(5.0))
     check(abs(total - 5.0) < 1e-5, total_norm_wrong(5.0, total) + " (for [2, 1, -2] and [[0], [4]]: "
           "sqrt(2² + 1² + 2² + 4²) = 5, all entries together)")
     params = _params(a, b)
@@ -336,7 +336,7 @@ def check_clip_grad_norm(clip_grad_norm):
     scale = 2.5 / (5.0 + 1e-6)
     per_param = [g * min(1.0, 2.5 / (float(g.norm()) + 1e-6)) for g in (a, b)]
     check(not all(close(g, p) for g, p in zip(got, per_param)), PER_PARAMETER)
-    check(not (torch.equal(got[0], a) and torch.equal(got[1], b)), not_in_place(5.0, 2.5))
+    check(not (same(got[0], a) and same(got[1], b)), not_in_place(5.0, 2.5))
     check(close(got[0], a * scale) and close(got[1], b * scale), scaled_wrong(2.5, now))
     check(not (close(total, now) and not close(total, 5.0)), NORM_AFTER)
     check(abs(total - 5.0) < 1e-5, total_norm_wrong(5.0, total))
@@ -370,7 +370,7 @@ def check_detach_hidden(detach_hidden):
     out = _call(lambda: detach_hidden(h), "detach_hidden", "given an RNN's hidden state (a tensor)",
                 DETACH_HINT, detach_error)
     check(isinstance(out, torch.Tensor), same_structure("tensor", _structure(out)))
-    check(torch.equal(out, h), KEEP_VALUES.format("the result"))
+    check(same(out, h), KEEP_VALUES.format("the result"))
     check(not out.requires_grad, "the result still requires grad: it is still attached to the "
           "graph (use .detach())")
     _, (h, c) = nn.LSTM(1, 4, batch_first=True)(x)
@@ -379,8 +379,8 @@ def check_detach_hidden(detach_hidden):
     check(isinstance(out, tuple), same_structure("tuple", _structure(out)))
     check(len(out) == 2, "detach_hidden of an LSTM's (h, c) should give back a tuple of two; got {} item(s)",
           len(out))
-    check(torch.equal(out[0], h), KEEP_VALUES.format("h of the tuple"))
-    check(torch.equal(out[1], c), KEEP_VALUES.format("the cell state c of the tuple"))
+    check(same(out[0], h), KEEP_VALUES.format("h of the tuple"))
+    check(same(out[1], c), KEEP_VALUES.format("the cell state c of the tuple"))
     check(not out[0].requires_grad, "h of the tuple is still attached to the graph")
     check(not out[1].requires_grad, "the cell state c of the tuple is still attached to the graph: "
           "detach every tensor, c too")
@@ -458,13 +458,13 @@ def check_SineRNN(SineRNN):
     x2 = x.clone()
     x2[:, 0] += 1
     out3, _ = model(x2, None)
-    check(not torch.allclose(out[:, 4:], out3[:, 4:]), no_recurrence(4))
+    check(not close(out[:, 4:], out3[:, 4:], atol=1e-8, rtol=1e-5), no_recurrence(4))
     x3 = x.clone()
     x3[:, 5:] += 1
     out4, _ = model(x3, None)
-    check(torch.allclose(out[:, :5], out4[:, :5], atol=1e-6), SEES_FUTURE.format(3))
+    check(close(out[:, :5], out4[:, :5], atol=1e-6, rtol=1e-5), SEES_FUTURE.format(3))
     out2, _ = model(x, torch.randn(2, 3, 8))
-    check(not torch.allclose(out, out2), IGNORES_HIDDEN)
+    check(not close(out, out2, atol=1e-8, rtol=1e-5), IGNORES_HIDDEN)
     # a short training run: the loss must fall, and the model must follow the wave below 0
     from rnncourse.helpers.rnn_vs_lstm import sine_streams, train_sine
 
