@@ -150,7 +150,6 @@ class Iterated(list):
     """The items a learner's generator or iterator produced (``truncated`` when cut)."""
 
     truncated = False
-    is_iterator = True
 
 
 class ModuleData:

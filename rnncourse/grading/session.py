@@ -49,11 +49,6 @@ class LearnerError(Exception):
         self.cause = cause  # why a name it needs is not defined (``broken_cells``), when known
         super().__init__(self.message())
 
-    @property
-    def error_type(self) -> str:
-        """The learner's exception type (``"raised"`` errors), e.g. ``RuntimeError``."""
-        return self.detail.split(":", 1)[0] if self.kind == "raised" else ""
-
     def message(self) -> str:
         name = f"`{self.target}`"
         if self.kind == "Missing":

@@ -45,7 +45,7 @@ def _charrnn_classes():
                                                  dict(zip(names, (p.detach() for p in params))),
                                                  bool(training), bool(grad)))
             out, h_n, c_n, pass_id = reply
-            ctx.callback, ctx.key, ctx.pass_id, ctx.n_params = callback, key, pass_id, len(params)
+            ctx.callback, ctx.key, ctx.pass_id = callback, key, pass_id
             ctx.save_for_backward(x)  # freed after one backward, as PyTorch's own graphs are
             return (torch.as_tensor(out, dtype=torch.float32), torch.as_tensor(h_n, dtype=torch.float32),
                     torch.as_tensor(c_n, dtype=torch.float32))
