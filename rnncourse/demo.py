@@ -101,8 +101,11 @@ def predicted(person: DemoLearner, record_tests: dict, points: dict, blank_funct
 
 
 def hidden_test_weights(assignment: str) -> dict:
-    """function -> [(test name, weight)], read from the hidden test module's markers."""
+    """function -> [(test name, weight)], read from the hidden test module's markers, and the
+    contract tests ``contract_tests`` adds."""
     import ast
+
+    from rnncourse.grading.hidden import contract_test_name, contracted
 
     tree = ast.parse((course.ROOT / "autograder" / f"test_{assignment}.py").read_text())
     out: dict = {}
@@ -113,6 +116,8 @@ def hidden_test_weights(assignment: str) -> dict:
             if isinstance(dec, ast.Call) and getattr(dec.func, "id", "") == "graded":
                 weight = next((k.value.value for k in dec.keywords if k.arg == "weight"), 1.0)
                 out.setdefault(dec.args[0].value, []).append((node.name, float(weight)))
+    for function in contracted(assignment, set(out)):  # tests the module's last line adds
+        out[function] = [(contract_test_name(function), 1.0)]
     return out
 
 

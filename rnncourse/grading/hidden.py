@@ -148,9 +148,23 @@ def contract_tests(assignment: str, namespace: dict, seed: int) -> None:
 
     tested = {m.args[0] for value in namespace.values() if callable(value)
               for m in getattr(value, "pytestmark", []) if m.name == "graded"}
-    for k, (function, check) in enumerate(checks_for(assignment).items()):
-        if getattr(check, "contract", False) and function not in tested:
-            namespace[f"test_{function}_contract"] = _contract_test(function, check, seed + k)
+    checks = checks_for(assignment)
+    for function in contracted(assignment, tested):
+        namespace[contract_test_name(function)] = _contract_test(
+            function, checks[function], seed + list(checks).index(function))
+
+
+def contracted(assignment: str, tested: set) -> list[str]:
+    """The functions ``contract_tests`` gives a test: their check is a contract and none of
+    ``tested`` (the functions with hidden tests of their own) is them."""
+    from rnncourse.checks import checks_for
+
+    return [f for f, check in checks_for(assignment).items()
+            if getattr(check, "contract", False) and f not in tested]
+
+
+def contract_test_name(function: str) -> str:
+    return f"test_{function}_contract"
 
 
 def _contract_test(function: str, check, seed: int):
@@ -165,7 +179,7 @@ def _contract_test(function: str, check, seed: int):
         except _LearnerRaised as exc:  # raised where the check does not expect it
             raise Mistake(f"`{function}` raised {type(exc).__name__}: {exc}") from None
 
-    test.__name__ = f"test_{function}_contract"
+    test.__name__ = contract_test_name(function)
     test.__doc__ = f"passes the notebook's checks of {function} on the grader's own inputs"
     return test
 
