@@ -1,16 +1,17 @@
 """A warm grader: one ``python -I`` process that grades notebook after notebook.
 
-Both ways of grading a class use one: ``nbgrader autograde`` (``SandboxGrade``) and the class
-grader's Dask workers hand each notebook to it rather than grade in their own process: the
-grading code is loaded once, not once per notebook; a worker's event loop never competes with
-the grading for the interpreter; a grading that runs past its time is ended by killing this
-process (a fresh one takes the next notebook); and a crash here never takes the caller down.
+Every way of grading many notebooks uses one: ``nbgrader autograde`` (``SandboxGrade``), the
+class grader's Dask workers and ``batch`` hand each notebook to it rather than grade in their
+own process: the grading code is loaded once, not once per notebook; a worker's event loop
+never competes with the grading for the interpreter; a grading that runs past its time is ended
+by killing this process (a fresh one takes the next notebook); and a crash here never takes the
+caller down.
 
     python -I -m rnncourse.grading.warm REPLY_FD
 
 Requests come on stdin, one JSON object per line (``notebook``, ``assignment``, ``folder``,
-``options``, ``out``); the record is written to ``out`` (a folder of the caller's, never the
-submission's) and ``done`` to ``REPLY_FD``.
+``options``, ``out``, ``code_scan``); the record is written to ``out`` (a folder of the
+caller's, never the submission's) and ``done`` to ``REPLY_FD``.
 Learners' code never runs here: it runs in the sandbox this process starts for each notebook.
 """
 
@@ -55,16 +56,17 @@ class WarmGrader:
             shutil.rmtree(self.tmp, ignore_errors=True)
         self.proc = None
 
-    def grade(self, notebook: Path, assignment: str, folder: Path, options: dict, timeout: float) -> dict:
+    def grade(self, notebook: Path, assignment: str, folder: Path, options: dict, timeout: float,
+              code_scan: bool = True) -> dict:
         """The record of one notebook; on timeout or a crash, a record saying so (never settled:
-        ``grader_failed``)."""
+        ``grader_failed``). ``code_scan=False`` only for the tests that show the sandbox holds alone."""
         if self.proc is None or self.proc.poll() is not None:
             self.close()
             self._start()
         out = Path(self.tmp) / "record.json"
         out.unlink(missing_ok=True)
         request = {"notebook": str(notebook), "assignment": assignment, "folder": str(folder),
-                   "options": options, "out": str(out)}
+                   "options": options, "out": str(out), "code_scan": code_scan}
         deadline = time.monotonic() + timeout
         try:
             self.proc.stdin.write(json.dumps(request) + "\n")
@@ -94,7 +96,8 @@ def serve(reply_fd: int) -> None:
         request = json.loads(line)
         try:
             record = grade_notebook(Path(request["notebook"]), request["assignment"],
-                                    submission_dir=Path(request["folder"]), session_options=request["options"])
+                                    submission_dir=Path(request["folder"]), session_options=request["options"],
+                                    code_scan=request.get("code_scan", True))
         except Exception as exc:  # the grader's own failure: its type only (the message may quote code)
             print(f"the grader failed: {type(exc).__name__}: {exc}", file=sys.stderr)
             record = records.failed(request["assignment"], f"the grader failed ({type(exc).__name__})")
