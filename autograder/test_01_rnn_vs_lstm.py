@@ -77,6 +77,16 @@ def cell(learner, x, h, w_ih, w_hh, b_ih, b_hh, what):
     return out
 
 
+def one_term(out, want, mistakes, wrong: str) -> None:
+    """h_next with one term of the cell switched on: ``want``, or the first of ``mistakes``
+    ((value, message)) it equals, or ``wrong``."""
+    if close(out, want.numpy()):
+        return
+    for value, message in mistakes:
+        expect(not close(out, value.numpy()), message)
+    expect(False, wrong)
+
+
 @graded("rnn_cell", weight=2)
 def test_rnn_cell_matches_rnncell(learner):
     "equals nn.RNNCell (tanh) with the same weights, for several shapes"
@@ -117,15 +127,10 @@ def test_rnn_cell_input_term(learner):
     x, h = randn(g, 4, 3), randn(g, 4, 5)
     z5 = torch.zeros(5)
     out = cell(learner, x, h, w_ih, torch.zeros(5, 5), z5, z5, "weight_hh is zero")
-    want = torch.tanh(x @ w_ih.T).numpy()
-    if close(out, want):
-        return
-    if close(out, torch.tanh(x @ w_ih.T + h).numpy()):
-        expect(False, said.H_PREV_UNWEIGHTED)
-    if close(out, torch.sigmoid(x @ w_ih.T).numpy()):
-        expect(False, said.INPUT_SIGMOID)
-    expect(False, "with weight_hh and the biases zero, h_next should be tanh(x @ weight_ih.T): "
-           "the input term (weight_ih with x) is wrong")
+    one_term(out, torch.tanh(x @ w_ih.T), [(torch.tanh(x @ w_ih.T + h), said.H_PREV_UNWEIGHTED),
+                                           (torch.sigmoid(x @ w_ih.T), said.INPUT_SIGMOID)],
+             "with weight_hh and the biases zero, h_next should be tanh(x @ weight_ih.T): "
+             "the input term (weight_ih with x) is wrong")
 
 
 @graded("rnn_cell")
@@ -136,17 +141,11 @@ def test_rnn_cell_recurrent_term(learner):
     x, h = randn(g, 3, 2), randn(g, 3, 4)
     z4 = torch.zeros(4)
     out = cell(learner, x, h, torch.zeros(4, 2), w_hh, z4, z4, "weight_ih is zero")
-    want = torch.tanh(h @ w_hh.T).numpy()
-    if close(out, want):
-        return
-    if close(out, torch.tanh(h @ w_hh).numpy()):
-        expect(False, said.WHH_UNTRANSPOSED)
-    if close(out, np.tanh(0) + (h @ w_hh.T).numpy()) or close(out, (h @ w_hh.T).numpy()):
-        expect(False, said.OUTSIDE_TANH)
-    if close(out, np.zeros_like(want)):
-        expect(False, said.NO_RECURRENT_TERM)
-    expect(False, "with weight_ih and the biases zero, h_next should be tanh(h_prev @ weight_hh.T): "
-           "the recurrent term (weight_hh with h_prev) is wrong")
+    one_term(out, torch.tanh(h @ w_hh.T), [(torch.tanh(h @ w_hh), said.WHH_UNTRANSPOSED),
+                                           (h @ w_hh.T, said.OUTSIDE_TANH),
+                                           (torch.zeros_like(h), said.NO_RECURRENT_TERM)],
+             "with weight_ih and the biases zero, h_next should be tanh(h_prev @ weight_hh.T): "
+             "the recurrent term (weight_hh with h_prev) is wrong")
 
 
 @graded("rnn_cell")

@@ -291,6 +291,15 @@ def gate_values(learner, gate: str, seed: int, alternatives, cell_state: bool = 
         judge(out, getattr(ref, gate)(*args), gate, alternatives(*args))
 
 
+def bias_only(learner, gate: str, seed: int, alternatives, note: str, cell_state: bool = True):
+    """The gate with x and h_prev zero, so that only its biases act (the grader's sigmoid lent)."""
+    x, h, c, w = gate_data(3, 4, 5, seed=seed)
+    x, h = torch.zeros_like(x), torch.zeros_like(h)
+    args = (x, h, c, w) if cell_state else (x, h, w)
+    out = tensor_result(alone(learner, gate, *args, uses=["sigmoid"]), gate)
+    judge(out, getattr(ref, gate)(*args), f"{gate} with zero inputs", alternatives(*args), note)
+
+
 @graded("forget_gate", weight=2)
 def test_forget_gate_values(learner):
     "returns f_t * c_prev with f_t = sigmoid(x W_xf^T + h_prev W_hf^T + b_f)"
@@ -300,11 +309,8 @@ def test_forget_gate_values(learner):
 @graded("forget_gate")
 def test_forget_gate_bias_only(learner):
     "with x and h_prev zero, keeps sigmoid(b_f) * c_prev"
-    x, h, c, w = gate_data(3, 4, 5, seed=61)
-    x, h = torch.zeros_like(x), torch.zeros_like(h)
-    out = tensor_result(alone(learner, "forget_gate", x, h, c, w, uses=["sigmoid"]), "forget_gate")
-    judge(out, ref.forget_gate(x, h, c, w), "forget_gate with zero inputs", forget_alternatives(x, h, c, w),
-          "With x = 0 and h_prev = 0 only the bias is left: f_t = sigmoid(b_f).")
+    bias_only(learner, "forget_gate", 61, forget_alternatives,
+              "With x = 0 and h_prev = 0 only the bias is left: f_t = sigmoid(b_f).")
 
 
 @graded("forget_gate")
@@ -331,11 +337,8 @@ def test_learn_gate_values(learner):
 @graded("learn_gate")
 def test_learn_gate_bias_only(learner):
     "with x and h_prev zero, returns sigmoid(b_i) * tanh(b_g)"
-    x, h, _, w = gate_data(3, 4, 5, seed=101)
-    x, h = torch.zeros_like(x), torch.zeros_like(h)
-    out = tensor_result(alone(learner, "learn_gate", x, h, w, uses=["sigmoid"]), "learn_gate")
-    judge(out, ref.learn_gate(x, h, w), "learn_gate with zero inputs", learn_alternatives(x, h, w),
-          "With x = 0 and h_prev = 0 only the biases are left: sigmoid(b_i) * tanh(b_g).")
+    bias_only(learner, "learn_gate", 101, learn_alternatives,
+              "With x = 0 and h_prev = 0 only the biases are left: sigmoid(b_i) * tanh(b_g).", cell_state=False)
 
 
 use_alternatives = said.use_alternatives

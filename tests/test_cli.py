@@ -66,3 +66,21 @@ def test_autograde_stops_when_intake_refuses(tmp_path):
     assert "REFUSED submitted/learner/04_sequence_batching/data.txt" in proc.stdout
     assert "gradebook" not in proc.stdout + proc.stderr  # classgrade never started
     assert not (tmp_path / "gradebook.db").exists()
+
+
+def test_batch_writes_one_record_per_notebook_in_order(tmp_path):
+    """``rnncourse batch`` grades notebooks side by side; each record is named for its place."""
+    import json
+
+    from rnncourse import submissions
+    from rnncourse.grading.records import total
+
+    assignment = "04_sequence_batching"
+    paths = [submissions.write(submissions.make(assignment, base=base), tmp_path / base / f"{assignment}.ipynb")
+             for base in ("blank", "reference", "blank")]
+    proc = rnncourse("batch", "--assignment", assignment, "--out", str(tmp_path / "records"), *map(str, paths))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    found = [json.loads((tmp_path / "records" / f"{i:05d}.json").read_text()) for i in range(3)]
+    assert [r["notebook"] for r in found] == [str(p) for p in paths]
+    scores = [total(r) for r in found]
+    assert scores[1][0] == scores[1][1] > 0 and scores[0][0] == scores[2][0] == 0, scores
