@@ -21,19 +21,26 @@ def corpus_ids() -> list[tuple[str, str, str]]:
             for v in corpus(a, kind)]
 
 
-@functools.cache
 def graded_corpus(assignment: str, kind: str) -> dict:
-    """variant name -> result record; the whole corpus is graded in one parallel batch."""
-    variants = corpus(assignment, kind)
-    tmp = Path(tempfile.mkdtemp(prefix=f"corpus-{assignment}-{kind}-"))
+    """variant name -> result record."""
+    return _graded(assignment)[kind]
+
+
+@functools.cache
+def _graded(assignment: str) -> dict:
+    """kind -> variant name -> result record; every corpus of the assignment is graded in one
+    parallel batch (one warm-up and one tail, not one per corpus)."""
+    kinds = {kind: corpus(assignment, kind) for kind in ("wrong", "correct")}
+    tmp = Path(tempfile.mkdtemp(prefix=f"corpus-{assignment}-"))
     paths = []
-    for v in variants:
-        target = next(iter(v.expect), None)
-        nb = submissions.make(assignment, v.code, base="reference", target=target)
-        files = course.reference_files(assignment)  # every variant starts from the reference work
-        paths.append(submissions.write(nb, tmp / v.name / f"{assignment}.ipynb", files))
-    records = grade_many(paths, assignment, jobs=2)
-    return {v.name: r for v, r in zip(variants, records)}
+    for kind, variants in kinds.items():
+        for v in variants:
+            target = next(iter(v.expect), None)
+            nb = submissions.make(assignment, v.code, base="reference", target=target)
+            files = course.reference_files(assignment)  # every variant starts from the reference work
+            paths.append(submissions.write(nb, tmp / kind / v.name / f"{assignment}.ipynb", files))
+    records = iter(grade_many(paths, assignment, jobs=2))
+    return {kind: {v.name: next(records) for v in variants} for kind, variants in kinds.items()}
 
 
 def make_course_root(path: Path, call_timeout: int = 30) -> Path:

@@ -94,19 +94,25 @@ def self_check_ids():
     return [i for i in corpus_ids() if i[0] in SELF_CHECK_EXCEPTIONS]
 
 
-@functools.cache
 def self_checked(assignment: str, kind: str) -> dict:
     """variant name -> {function: (status, message)} from ``rnncourse.selfcheck`` on the variant's
-    notebook (no trained model beside it), two at a time."""
+    notebook (no trained model beside it)."""
+    return _self_checked(assignment)[kind]
+
+
+@functools.cache
+def _self_checked(assignment: str) -> dict:
+    """kind -> self_checked rows, for every corpus of the assignment, two notebooks at a time."""
     from rnncourse import checks, submissions
     from rnncourse.selfcheck import selfcheck
 
-    tmp = Path(tempfile.mkdtemp(prefix=f"selfcheck-{assignment}-{kind}-"))
+    tmp = Path(tempfile.mkdtemp(prefix=f"selfcheck-{assignment}-"))
     names = list(checks.checks_for(assignment))
 
-    def one(v):
+    def one(job):
+        kind, v = job
         nb = submissions.make(assignment, v.code, base="reference", target=next(iter(v.expect), None))
-        _, text = selfcheck(submissions.write(nb, tmp / v.name / f"{assignment}.ipynb"), assignment)
+        _, text = selfcheck(submissions.write(nb, tmp / kind / v.name / f"{assignment}.ipynb"), assignment)
         rows = {}
         for line in text.splitlines():
             m = re.match(r"^\S (\w+)\s+(passed|failed|todo|missing)(?:: (.*))?$", line)
@@ -114,9 +120,13 @@ def self_checked(assignment: str, kind: str) -> dict:
                 rows[m.group(1)] = (m.group(2), m.group(3) or "")
         return rows
 
-    variants = corpus(assignment, kind)
+    jobs = [(kind, v) for kind in ("wrong", "correct") for v in corpus(assignment, kind)]
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(zip([v.name for v in variants], pool.map(one, variants)))
+        found = list(pool.map(one, jobs))
+    out: dict = {"wrong": {}, "correct": {}}
+    for (kind, v), rows in zip(jobs, found):
+        out[kind][v.name] = rows
+    return out
 
 
 @pytest.mark.parametrize("assignment,kind,name", self_check_ids(),

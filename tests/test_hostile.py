@@ -1,11 +1,11 @@
-"""Hostile work through the real nbgrader autograde and the Gradescope entry, for every assignment.
+"""Hostile work through the real nbgrader autograde, for every assignment, and the other entries.
 
 Each assignment's ``tests/corpus/<a>/hostile.py`` is graded twice in one nbgrader batch beside
 the reference: as written, and without its hostile lines (its honest work). None may score
 above its honest work, nothing trusted may reach feedback, and the course files and the
 gradebook stay as they were. The parallel path (``classgrade``: local workers, and a real Dask
-cluster for one batch) and the Gradescope entry grade the batches that reach what they do
-differently (``AROUND``) and must get the serial grades. One batch
+cluster for one batch) grades the batches that reach what it does differently (``AROUND``) and
+must get the serial grades; the Gradescope entry grades ``GRADESCOPE_IDS``. One batch
 also carries what a learner can do to a notebook's nbgrader metadata, and one carries the
 files a submission can hold that are not data (links, special files, oversize files).
 """
@@ -36,8 +36,8 @@ METADATA_BATCH = "04_sequence_batching"
 # hidden tests; what they do differently is around that: intake, the files carried to workers
 # or into /autograder, the gradebook, results.json. The batches that reach it are graded there
 # in full: 04's (metadata and file attacks, writes outside, output floods, a killed parent) and
-# 05's (every submission carries a model file); the Gradescope entry also takes the first
-# variant of every other assignment.
+# 05's (every submission carries a model file) on the parallel path; 04's and the first variant
+# of every other assignment (05's carries its model file too) on the Gradescope entry.
 AROUND = [a for a in HOSTILE if a in (METADATA_BATCH, "05_anna_karnna")]
 
 
@@ -195,8 +195,9 @@ def totals(root: Path, assignment: str) -> dict:
 
 @pytest.fixture(scope="module")
 def batches(tmp_path_factory):
-    """Every assignment's hostile batch, graded by nbgrader, two assignments at a time."""
-    metas = [prepare(a, tmp_path_factory.mktemp(f"hostile-{a}")) for a in HOSTILE]
+    """Every assignment's hostile batch, graded by nbgrader, two assignments at a time (the
+    later assignments, whose notebooks take longest to grade, first)."""
+    metas = [prepare(a, tmp_path_factory.mktemp(f"hostile-{a}")) for a in reversed(HOSTILE)]
     with ThreadPoolExecutor(max_workers=2) as pool:
         done = list(pool.map(autograde, metas))
     return {b["assignment"]: b for b in done}
@@ -350,7 +351,8 @@ def gradescope_one(job):
     return (assignment, student), (proc, json.loads(results.read_text()) if results.exists() else None)
 
 
-GRADESCOPE_IDS = [(a, v.name) for a in HOSTILE for i, v in enumerate(corpus(a, "hostile")) if a in AROUND or i == 0]
+GRADESCOPE_IDS = [(a, v.name) for a in HOSTILE for i, v in enumerate(corpus(a, "hostile"))
+                  if a == METADATA_BATCH or i == 0]
 
 
 @pytest.fixture(scope="module")
