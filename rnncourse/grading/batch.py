@@ -13,7 +13,6 @@ the notebooks are named.
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import sys
 import threading
@@ -61,7 +60,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     found = grade_many(args.notebooks, args.assignment, args.jobs, code_scan=not args.no_code_scan)
-    for i, record in zip(itertools.count(), found):
+    for i, record in enumerate(found):
         (args.out / f"{i:05d}.json").write_text(json.dumps(record))
     return 0
 
